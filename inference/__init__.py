@@ -1,0 +1,1 @@
+"""Model export, ONNX Runtime sessions, tokenization, batching and scoring."""

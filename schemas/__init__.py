@@ -1,0 +1,1 @@
+"""Message schemas: JSON Schema files (the public contract), records and codecs."""

@@ -1,0 +1,1 @@
+"""Faust app, topics, agents, tables and the `tickertone` CLI."""
