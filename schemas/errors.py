@@ -18,12 +18,14 @@ class Reason(StrEnum):
     NOT_UTF8 = "not_utf8"
     NOT_JSON = "not_json"
     TOO_LARGE = "too_large"
+    TOO_DEEP = "too_deep"  # nested deeper than the records can carry on
     SCHEMA = "schema"
     NAIVE_TIME = "naive_time"
     BAD_TIME = "bad_time"
     UNPLACEABLE_TIME = "unplaceable_time"
     NO_TICKERS = "no_tickers"
     UNKNOWN_EXCHANGE = "unknown_exchange"
+    INTERNAL = "internal_error"
 
 
 class TickertoneError(Exception):

@@ -44,6 +44,8 @@ class IngestSettings:
     dedupe_retention_s: float = 7 * 24 * 3600.0
     exchange_map: Path | None = None  # CSV ticker,mic; None = bundled streams/exchanges.csv
     default_mic: str = "XNYS"
+    batch_max: int = 500
+    batch_wait_s: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class StateSettings:
     slow_half_life_s: float = 72 * 3600.0
     linear_window_sessions: int = 90
     recent_ids: int = 512
+    zscore_min_sessions: int = 5  # baseline sessions needed before the z-score is non-zero
+    driver_stories: int = 5  # recent negative (and positive) stories kept to explain alerts
     batch_max: int = 1000
     batch_wait_s: float = 0.05
     store: str = "memory://"
@@ -79,8 +83,12 @@ class AlertSettings:
     min_confidence: float = 0.6
     critical_threshold: float = -1.0
     zscore_k: float = 3.0
-    cooldown_s: float = 900.0
+    zscore_critical_k: float = 4.5
+    cooldown_s: float = 900.0  # per ticker and direction, in event time
     positive: bool = False
+    # Story scores are asymmetric (negatives x negative_penalty, positives <= 0.5): own thresholds.
+    positive_story_threshold: float = 0.4
+    positive_critical_threshold: float = 0.48
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,7 @@ class Settings:
     broker: str = "kafka://127.0.0.1:9092"
     app_id: str = "tickertone"
     data_dir: Path = Path("var/worker")
+    stages: tuple[str, ...] = ("ingest", "score", "state")
     topics: Topics = field(default_factory=Topics)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
@@ -117,6 +126,7 @@ _ENV: dict[str, tuple[str | None, str]] = {
     "BROKER": (None, "broker"),
     "APP_ID": (None, "app_id"),
     "DATA_DIR": (None, "data_dir"),
+    "STAGES": (None, "stages"),
     "MODEL": ("scoring", "model"),
     "PROVIDER": ("scoring", "provider"),
     "METRICS_PORT": ("metrics", "port"),
@@ -143,6 +153,8 @@ def _coerce(obj: Any, name: str, raw: str) -> Any:
     """Convert an environment string to the type of `obj.name`'s default."""
     current = getattr(obj, name)
     annotation = next(f.type for f in fields(obj) if f.name == name)
+    if isinstance(current, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
     if isinstance(current, bool):
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(current, int):

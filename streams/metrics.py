@@ -1,38 +1,134 @@
 """Every Prometheus metric tickertone exports, in one place.
 
 Names follow prometheus/client_python conventions: fixed `tickertone_` namespace, counters end
-in `_total`, base units (`_seconds`), small fixed label sets (never the ticker as a label).
-Metrics live on a `Metrics` object bound to a registry so tests can use a fresh one.
+in `_total`, base units (`_seconds`), small fixed label sets. The ticker is never a label on a
+per-event series; the only place a ticker appears is `tickertone_top_mover_info`, which holds
+at most `TOP_MOVERS` series per worker at any time (see `TopMovers`).
+
+Metrics live on a `Metrics` object bound to its own registry, so tests use a fresh one and two
+workers in one process do not collide. The exported names are the contract with
+deploy/prometheus/alerts.yml and deploy/grafana/dashboards/tickertone.json
+(tests/unit/deploy/test_dashboard.py checks the dashboard against them).
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+import heapq
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from threading import Thread
+from wsgiref.simple_server import WSGIServer
 
-__all__ = ["Metrics", "serve"]
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info, start_http_server
+from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from schemas.errors import Reason
+
+__all__ = ["Metrics", "TopMovers", "TOP_MOVERS", "NAMESPACE", "serve"]
+
+NAMESPACE = "tickertone"
+TOP_MOVERS = 10
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+# Feeds can deliver minutes to days late (replays, weekend backfills): buckets up to a week.
 _FEED_DELAY_BUCKETS = (0.1, 0.5, 1, 5, 30, 60, 300, 3600, 86400, 7 * 86400)
 
 
-class Metrics:
-    """The worker's metrics, registered on `registry`."""
+class TopMovers(Collector):
+    """The `TOP_MOVERS` tickers with the largest |fast score| this worker has seen, as two
+    bounded series families:
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    - `tickertone_top_mover_score{rank="1".."10"}`: the fast score at that rank;
+    - `tickertone_top_mover_info{rank, ticker}` (value 1): which ticker holds that rank.
+
+    Join them in PromQL on `rank` (and `instance` when several workers run):
+    `tickertone_top_mover_score * on(instance, rank) group_left(ticker) tickertone_top_mover_info`.
+
+    `observe()` is O(1); the ranking is computed at scrape time. The per-ticker map is an LRU
+    bounded by `max_tickers`, so memory stays bounded however many tickers the feed carries.
+    The map is a view for metrics only, not state: it is lost on restart and refills as signals
+    flow. Thread-safe (scrapes run on the HTTP server's threads).
+    """
+
+    def __init__(self, size: int = TOP_MOVERS, max_tickers: int = 10_000) -> None:
+        if size < 1 or max_tickers < size:
+            raise ValueError(f"need 1 <= size <= max_tickers, got size={size} max_tickers={max_tickers}")
+        self.size = size
+        self.max_tickers = max_tickers
+        self._scores: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def observe(self, ticker: str, score: float) -> None:
+        """Record the latest fast score of `ticker` (replaces its previous one)."""
+        with self._lock:
+            self._scores[ticker] = float(score)
+            self._scores.move_to_end(ticker)
+            while len(self._scores) > self.max_tickers:
+                self._scores.popitem(last=False)
+
+    def ranked(self) -> list[tuple[str, float]]:
+        """The current top movers, largest |score| first; ties broken by ticker for stable output."""
+        with self._lock:
+            items = list(self._scores.items())
+        return heapq.nsmallest(self.size, items, key=lambda kv: (-abs(kv[1]), kv[0]))
+
+    def collect(self) -> Iterable[Metric]:
+        score = GaugeMetricFamily(
+            f"{NAMESPACE}_top_mover_score",
+            "Fast score of the ticker at each top-mover rank (by |score|).",
+            labels=["rank"],
+        )
+        info = InfoMetricFamily(
+            f"{NAMESPACE}_top_mover", "Ticker holding each top-mover rank.", labels=["rank"]
+        )
+        for rank, (ticker, value) in enumerate(self.ranked(), start=1):
+            score.add_metric([str(rank)], value)
+            info.add_metric([str(rank)], {"ticker": ticker})
+        yield score
+        yield info
+
+    def describe(self) -> Iterator[Metric]:
+        # Describing lets the registry detect name clashes at registration time.
+        yield GaugeMetricFamily(f"{NAMESPACE}_top_mover_score", "", labels=["rank"])
+        yield InfoMetricFamily(f"{NAMESPACE}_top_mover", "", labels=["rank"])
+
+
+class Metrics:
+    """The worker's metrics, registered on `registry` (a fresh one when not given).
+
+    Where each is updated (the agents own the calls):
+    - ingest: `received`, `invalid.labels(reason)`, `duplicates.labels(stage)`, `normalized`,
+      `feed_delay_seconds`;
+    - score: `sentences_scored`, `scored`, `inference_batch_seconds`, `inference_batch_size`;
+    - state: `signals`, `alerts.labels(severity)`, `latency_seconds`, `top_movers.observe`;
+    - worker: `up`, `set_model()`, `rebalances`, `consumer_lag` (see `streams.lag`).
+    """
+
+    def __init__(self, registry: CollectorRegistry | None = None, *, alert_severities: Iterable[str] = ()) -> None:
+        """`alert_severities`: the severity label values to create at 0 up front (the worker
+        passes `streams.state.Severity`), so `rate()` sees an alert's first increment."""
         self.registry = registry or CollectorRegistry()
-        ns = "tickertone"
+        ns = NAMESPACE
         r = self.registry
         self.received = Counter("received", "Raw stories received.", namespace=ns, registry=r)
         self.invalid = Counter(
             "invalid", "Raw messages sent to the dead-letter topic, by reason.", ["reason"], namespace=ns, registry=r
         )
+        # Every reason exists from the start at 0, so rate() and the dashboard see it before the
+        # first bad message (a series that appears at 1 hides its first increment from rate()).
+        for reason in Reason:
+            self.invalid.labels(reason.value)
         self.duplicates = Counter("duplicates", "Stories dropped as already seen (by id).", ["stage"], namespace=ns, registry=r)
         self.normalized = Counter("normalized", "Valid stories stamped and forwarded.", namespace=ns, registry=r)
         self.sentences_scored = Counter("sentences_scored", "Sentences scored by the model.", namespace=ns, registry=r)
         self.scored = Counter("scored", "ScoredNews records written (story x ticker).", namespace=ns, registry=r)
         self.signals = Counter("signals", "TickerSignal records emitted.", namespace=ns, registry=r)
         self.alerts = Counter("alerts", "Alerts emitted, by severity.", ["severity"], namespace=ns, registry=r)
+        for severity in alert_severities:
+            self.alerts.labels(str(severity))
         self.inference_batch_seconds = Histogram(
             "inference_batch_seconds", "Model time per inference batch.", namespace=ns, registry=r, buckets=_LATENCY_BUCKETS
         )
@@ -59,8 +155,18 @@ class Metrics:
         self.model_info = Info("model", "Model, execution provider and precision in use.", namespace=ns, registry=r)
         self.up = Gauge("worker_up", "1 while the worker is running.", namespace=ns, registry=r)
         self.rebalances = Counter("rebalances", "Consumer-group rebalances seen by the worker.", namespace=ns, registry=r)
+        self.top_movers = TopMovers()
+        r.register(self.top_movers)
+
+    def set_model(self, model: str, provider: str, precision: str) -> None:
+        """Publish `tickertone_model_info{model, provider, precision} 1` (replaces the previous)."""
+        self.model_info.info({"model": model, "provider": provider, "precision": precision})
 
 
-def serve(metrics: Metrics, port: int, addr: str = "127.0.0.1") -> None:
-    """Expose `metrics` over HTTP on `addr:port` (loopback unless told otherwise)."""
-    start_http_server(port, addr=addr, registry=metrics.registry)
+def serve(metrics: Metrics, port: int, addr: str = "127.0.0.1") -> tuple[WSGIServer, Thread]:
+    """Expose `metrics` over HTTP on `addr:port` (loopback unless told otherwise).
+
+    Returns the server and its daemon thread; `server.shutdown()` stops it. Port 0 picks a free
+    port (`server.server_port`).
+    """
+    return start_http_server(port, addr=addr, registry=metrics.registry)

@@ -1,0 +1,73 @@
+"""Length-bucketed micro-batches: sort by token length, chunk, pad each chunk to its own max.
+
+Headlines are 10-30 tokens and body sentences up to the model's max length; padding every
+batch to the longest sentence of the call would spend most of the model's time on padding.
+Sorting first makes each chunk's sentences about the same length, so padding is small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Batch", "plan_batches", "pad_batch", "run_batched"]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One padded micro-batch; `rows[i]` is the input position of row i."""
+
+    rows: np.ndarray  # int64 (n,)
+    input_ids: np.ndarray  # int64 (n, width)
+    attention_mask: np.ndarray  # int64 (n, width), 1 for tokens, 0 for padding
+    token_type_ids: np.ndarray  # int64 (n, width)
+
+
+def plan_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
+    """Input positions grouped into batches of at most `batch_size`, shortest sentences first.
+
+    The sort is stable, so equal lengths keep their input order (the plan is deterministic).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def pad_batch(
+    ids: Sequence[Sequence[int]], type_ids: Sequence[Sequence[int]], rows: np.ndarray, pad_id: int
+) -> Batch:
+    """Right-pad the sequences at `rows` to the longest of them."""
+    width = max(len(ids[r]) for r in rows)
+    input_ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    attention_mask = np.zeros((len(rows), width), dtype=np.int64)
+    token_type_ids = np.zeros((len(rows), width), dtype=np.int64)
+    for i, r in enumerate(rows):
+        n = len(ids[r])
+        input_ids[i, :n] = ids[r]
+        attention_mask[i, :n] = 1
+        token_type_ids[i, :n] = type_ids[r]
+    return Batch(rows=rows, input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+
+
+def run_batched(
+    ids: Sequence[Sequence[int]],
+    type_ids: Sequence[Sequence[int]],
+    infer: Callable[[Batch], np.ndarray],
+    *,
+    batch_size: int,
+    pad_id: int,
+) -> np.ndarray:
+    """Run `infer` over length-bucketed batches; the result's row i belongs to input i."""
+    plans = plan_batches([len(x) for x in ids], batch_size)
+    out: np.ndarray | None = None
+    for rows in plans:
+        result = infer(pad_batch(ids, type_ids, rows, pad_id))
+        if out is None:
+            out = np.empty((len(ids), *result.shape[1:]), dtype=result.dtype)
+        out[rows] = result
+    if out is None:
+        raise ValueError("run_batched needs at least one sequence")
+    return out

@@ -1,0 +1,84 @@
+"""`tickertone model export|eval|bench`: registered on the top-level CLI by `add_model_commands`.
+
+Heavy modules (torch/optimum for export, onnxruntime for eval and bench) load only when their
+command runs, so `tickertone --help` stays fast and works without the extras.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+__all__ = ["add_model_commands"]
+
+log = logging.getLogger(__name__)
+
+
+def add_model_commands(subparsers: Any) -> None:
+    """Add the `model` command group to an `argparse` subparsers object (sets `func`)."""
+    model = subparsers.add_parser("model", help="export, evaluate or benchmark a sentiment model")
+    commands = model.add_subparsers(dest="model_command", required=True)
+
+    p = commands.add_parser("export", help="export a Hugging Face model dir to ONNX (needs the export extra)")
+    p.add_argument("src", type=Path, help="Hugging Face sequence-classification model dir (local)")
+    p.add_argument("out", type=Path, help="output dir; point TICKERTONE_MODEL at it")
+    p.add_argument(
+        "--precision",
+        action="append",
+        choices=("fp32", "fp16", "int8"),
+        help="repeat for several (default: fp32 and int8; fp16 is for CUDA)",
+    )
+    p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--max-length", type=int, default=128, help="tokens per sentence kept at run time")
+    p.set_defaults(func=_cmd_export)
+
+    p = commands.add_parser("eval", help="accuracy on the held-out Financial PhraseBank split")
+    p.add_argument("--model", type=Path, help="exported model dir (default: the bundled model)")
+    p.add_argument("--phrasebank", type=Path, help="PhraseBank release dir; default: the shipped test split")
+    p.add_argument("--split-seed", type=int, help="split seed (only with --phrasebank)")
+    p.add_argument("--precision", choices=("fp32", "fp16", "int8"), help="default: the provider's choice")
+    p.add_argument("--provider", help="cpu or cuda (default: CUDA when available)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=_cmd_eval)
+
+    # Its options are parsed in _cmd_bench, so that building this parser imports nothing heavy.
+    p = commands.add_parser("bench", help="throughput and latency of the scorer (see `model bench --help`)", add_help=False)
+    p.add_argument("bench_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_cmd_bench)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from inference.export import export_model
+
+    precisions = tuple(dict.fromkeys(args.precision or ("fp32", "int8")))
+    out = export_model(args.src, args.out, precisions, opset=args.opset, max_length=args.max_length)
+    print(json.dumps(json.loads((out / "export.json").read_text()), indent=2))
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from inference.evaluate import DEFAULT_SPLIT_SEED, evaluate
+
+    if args.split_seed is not None and args.phrasebank is None:
+        log.error("--split-seed needs --phrasebank: the shipped test split is for seed %d", DEFAULT_SPLIT_SEED)
+        return 2
+    result = evaluate(
+        args.model,
+        split_seed=DEFAULT_SPLIT_SEED if args.split_seed is None else args.split_seed,
+        phrasebank=args.phrasebank,
+        precision=args.precision,
+        provider=args.provider,
+    )
+    print(json.dumps(result.as_dict(), indent=2) if args.json else result.summary())
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from inference import bench
+
+    parser = argparse.ArgumentParser(prog="tickertone model bench", description=bench.__doc__)
+    bench.add_arguments(parser)
+    return bench.run(parser.parse_args(args.bench_args))

@@ -1,0 +1,7 @@
+"""`python -m streams` == `tickertone`."""
+
+import sys
+
+from streams.cli import main
+
+sys.exit(main())

@@ -1,0 +1,284 @@
+"""Faust wiring only: the app, its topics, tables and agents.
+
+Each agent decodes, calls a pure function from its stage module, re-assigns table values and
+sends. The flow (DESIGN.md "Topics"):
+
+    news.raw --ingest--> news.valid (keyed by id) --dedupe--> news.normalized
+            \\--> news.deadletter
+    news.normalized --score--> news.scored (keyed by ticker) --state--> signals.ticker, alerts.negative
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from typing import Any
+
+import faust
+
+from schemas import DeadLetter, NormalizedNews, ScoredNews, decode, dumps
+from streams.config import Settings
+from streams.dedupe import expired_ids, is_duplicate
+from streams.exchange_time import ExchangeMap
+from streams.ingest import Origin, ingest
+from streams.lag import RebalanceSensor, update_from_faust
+from streams.metrics import Metrics
+from streams.scoring import scored_news
+from streams.signals import alert_record, state_event, ticker_signal
+from streams.state import TickerState, from_dict, step, to_dict
+
+__all__ = ["create_app", "internal_topic_names"]
+
+log = logging.getLogger(__name__)
+
+# Messages up to 1 MB are valid input; their dead letters (base64 + envelope) need more room.
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+_PURGE_INTERVAL_S = 60.0
+
+
+def internal_topic_names(settings: Settings) -> list[str]:
+    """Topics the worker reads or writes besides Faust's own changelogs."""
+    t = settings.topics
+    return [t.raw, t.deadletter, _valid_topic(settings), t.normalized, t.scored, t.signals, t.alerts]
+
+
+def _valid_topic(settings: Settings) -> str:
+    return f"{settings.app_id}.news.valid"
+
+
+def _credentials(settings: Settings) -> Any:
+    if not settings.security_protocol or settings.security_protocol.upper() == "PLAINTEXT":
+        return None
+    protocol = settings.security_protocol.upper()
+    ssl_context = None
+    if protocol.endswith("SSL"):
+        import ssl
+
+        ssl_context = ssl.create_default_context(cafile=str(settings.ssl_cafile) if settings.ssl_cafile else None)
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=settings.sasl_username,
+            password=settings.sasl_password,
+            mechanism=settings.sasl_mechanism or "PLAIN",
+            ssl_context=ssl_context,
+        )
+    return faust.SSLCredentials(ssl_context)
+
+
+def create_app(settings: Settings, metrics: Metrics) -> faust.App:
+    """Build the Faust app with the agents of `settings.stages`."""
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker,
+        broker_credentials=_credentials(settings),
+        datadir=str(settings.data_dir),
+        store=settings.state.store,
+        processing_guarantee="at_least_once",  # see _publish_then_record
+        topic_partitions=settings.topics.partitions,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_max_request_size=MAX_MESSAGE_BYTES,
+        consumer_max_fetch_size=MAX_MESSAGE_BYTES,
+        web_enabled=False,
+    )
+
+    def topic(name: str) -> faust.TopicT:
+        return app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=settings.topics.partitions,
+        )
+
+    t = settings.topics
+    raw, deadletter, valid, normalized = topic(t.raw), topic(t.deadletter), topic(_valid_topic(settings)), topic(t.normalized)
+    scored, signals, alerts = topic(t.scored), topic(t.signals), topic(t.alerts)
+
+    if "ingest" in settings.stages:
+        _add_ingest(app, settings, metrics, raw, deadletter, valid, normalized)
+    if "score" in settings.stages:
+        _add_score(app, settings, metrics, normalized, scored)
+    if "state" in settings.stages:
+        _add_state(app, settings, metrics, scored, signals, alerts)
+    _add_monitoring(app, metrics)
+    return app
+
+
+def _add_monitoring(app: faust.App, metrics: Metrics) -> None:
+    app.sensors.add(RebalanceSensor(metrics))
+    reported: dict[str, Any] = {"previous": None}
+
+    @app.timer(interval=5.0)
+    async def report_lag() -> None:
+        reported["previous"] = update_from_faust(metrics, app, reported["previous"])
+
+
+def _table(app: faust.App, name: str, settings: Settings, help: str) -> faust.TableT:
+    """A changelogged table whose changelog partition follows the key's hash.
+
+    `use_partitioner` lets one batch write keys of several partitions (Faust otherwise takes the
+    partition of the event being processed). Every topic feeding a table is keyed by that same
+    key and partitioned by the same murmur2 hash, so changelog partition == source partition.
+    """
+    return app.Table(
+        name,
+        default=None,
+        partitions=settings.topics.partitions,
+        schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="json"),
+        use_partitioner=True,
+        help=help,
+    )
+
+
+def _add_ingest(
+    app: faust.App,
+    settings: Settings,
+    metrics: Metrics,
+    raw: faust.TopicT,
+    deadletter: faust.TopicT,
+    valid: faust.TopicT,
+    normalized: faust.TopicT,
+) -> None:
+    exchange_map = ExchangeMap.load(settings.ingest.exchange_map, default_mic=settings.ingest.default_mic)
+    max_bytes = settings.ingest.max_message_bytes
+    retention = settings.ingest.dedupe_retention_s
+    seen = _table(app, "seen-ids-v1", settings, "story id -> first seen (epoch s)")
+
+    @app.agent(raw, name="ingest")
+    async def ingest_agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            message = event.message
+            metrics.received.inc()
+            origin = Origin(message.topic, message.partition, message.offset, message.key)
+            result = ingest(event.value, origin, exchange_map, max_bytes)
+            if isinstance(result, DeadLetter):
+                metrics.invalid.labels(result.reason).inc()
+                await deadletter.send(key=message.key, value=dumps(result))
+            else:
+                delay = result.received_at.timestamp() - result.published_at_utc.timestamp()
+                metrics.feed_delay_seconds.observe(max(delay, 0.0))
+                await valid.send(key=result.id.encode("utf-8"), value=dumps(result))
+
+    @app.agent(valid, name="dedupe")
+    async def dedupe_agent(stream: faust.StreamT) -> None:
+        async for events in stream.take_events(settings.ingest.batch_max, within=settings.ingest.batch_wait_s):
+            now = time.time()
+            fresh: dict[bytes, faust.EventT] = {}
+            for event in events:
+                if event.key in fresh or is_duplicate(seen.get(event.key), now, retention):
+                    metrics.duplicates.labels("ingest").inc()
+                else:
+                    fresh[event.key] = event
+            await _publish_then_record(
+                app,
+                [(normalized, key, event.value) for key, event in fresh.items()],
+                lambda: seen.update(dict.fromkeys(fresh, now)),
+            )
+            metrics.normalized.inc(len(fresh))
+
+    @app.timer(interval=_PURGE_INTERVAL_S)
+    async def purge_seen_ids() -> None:
+        for story_id in list(expired_ids(seen.items(), time.time(), retention)):
+            del seen[story_id]
+
+
+async def _publish_then_record(
+    app: faust.App, outputs: list[tuple[faust.TopicT, bytes, bytes]], record: Any
+) -> None:
+    """Send `outputs`, wait until Kafka has them, then run `record` (the table writes) and flush.
+
+    Why this order: with at-least-once delivery a worker killed mid-batch reprocesses the batch.
+    Had the table write reached the changelog before the outputs reached their topic, the
+    reprocessed stories would look already seen and be lost. Outputs first can only repeat a
+    batch (same ids, which the next stage drops), never lose one; the second flush keeps that
+    repeat window to the instant between the two flushes.
+    """
+    for topic, key, value in outputs:
+        await topic.send(key=key, value=value)
+    await app.producer.flush()
+    record()
+    await app.producer.flush()
+
+
+def _add_score(
+    app: faust.App, settings: Settings, metrics: Metrics, normalized: faust.TopicT, scored: faust.TopicT
+) -> None:
+    from inference import load_scorer
+
+    cfg = settings.scoring
+    scorer = load_scorer(
+        cfg.model,
+        cfg.provider,
+        max_sentences=cfg.max_sentences,
+        negative_penalty=cfg.negative_penalty,
+        batch_size=cfg.batch_max,
+    )
+    metrics.set_model(scorer.model_name, scorer.provider, scorer.precision)
+    log.info("scoring with %s on %s (%s)", scorer.model_name, scorer.provider, scorer.precision)
+    # One inference thread: ONNX Runtime parallelises inside a batch and releases the GIL, so
+    # the event loop (heartbeats, commits, other agents) keeps running while a batch scores.
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+
+    @app.agent(normalized, name="score")
+    async def score_agent(stream: faust.StreamT) -> None:
+        loop = asyncio.get_running_loop()
+        async for values in stream.take(cfg.batch_max, within=cfg.batch_wait_s):
+            stories = [decode(NormalizedNews, value) for value in values]
+            started = time.perf_counter()
+            results = await loop.run_in_executor(
+                executor, scorer.score_stories, [(story.headline, story.body) for story in stories]
+            )
+            metrics.inference_batch_seconds.observe(time.perf_counter() - started)
+            n_sentences = sum(result.n_sentences for result in results)
+            metrics.inference_batch_size.observe(n_sentences)
+            metrics.sentences_scored.inc(n_sentences)
+            for story, result in zip(stories, results):
+                for record in scored_news(story, result.score, result.confidence, result.n_sentences, scorer.model_name):
+                    await scored.send(key=record.ticker.encode("utf-8"), value=dumps(record))
+                    metrics.scored.inc()
+
+
+def _add_state(
+    app: faust.App,
+    settings: Settings,
+    metrics: Metrics,
+    scored: faust.TopicT,
+    signals: faust.TopicT,
+    alerts: faust.TopicT,
+) -> None:
+    state_cfg, alert_cfg = settings.state, settings.alerts
+    # The table name carries the state schema version: a new layout starts a new changelog.
+    table = _table(app, "ticker-state-v1", settings, "ticker -> decayed sentiment state")
+
+    @app.agent(scored, name="state")
+    async def state_agent(stream: faust.StreamT) -> None:
+        async for values in stream.take(state_cfg.batch_max, within=state_cfg.batch_wait_s):
+            emitted_at = datetime.now(timezone.utc)
+            working: dict[bytes, TickerState] = {}
+            outputs: list[tuple[faust.TopicT, bytes, bytes]] = []
+            for value in values:
+                record = decode(ScoredNews, value)
+                key = record.ticker.encode("utf-8")
+                state = working.get(key)
+                if state is None:
+                    stored = table.get(key)
+                    state = TickerState() if stored is None else from_dict(stored)
+                result = step(state, state_event(record), state_cfg, alert_cfg)
+                if not result.applied:
+                    metrics.duplicates.labels("state").inc()
+                    continue
+                working[key] = result.state
+                assert result.values is not None
+                outputs.append((signals, key, dumps(ticker_signal(record, result.values, emitted_at))))
+                metrics.latency_seconds.observe(max(time.time() - record.ingested_at.timestamp(), 0.0))
+                metrics.top_movers.observe(record.ticker, result.values.score_fast)
+                if result.alert is not None:
+                    outputs.append((alerts, key, dumps(alert_record(result.alert, emitted_at))))
+                    metrics.alerts.labels(str(result.alert.severity)).inc()
+            await _publish_then_record(app, outputs, lambda: table.update({k: to_dict(v) for k, v in working.items()}))
+            metrics.signals.inc(sum(1 for topic, _, _ in outputs if topic is signals))

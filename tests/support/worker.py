@@ -1,0 +1,112 @@
+"""Run `tickertone worker` as a real child process, so tests can SIGKILL and restart it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from streams.worker import bootstrap_servers
+
+__all__ = ["WorkerProcess", "free_port", "topic_env", "wait_until"]
+
+TOPIC_KEYS = ("RAW", "DEADLETTER", "NORMALIZED", "SCORED", "SIGNALS", "ALERTS")
+
+
+def free_port() -> int:
+    """A TCP port that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def topic_env(prefix: str) -> dict[str, str]:
+    """TICKERTONE_TOPIC_* variables naming every topic with `prefix`."""
+    return {f"TICKERTONE_TOPIC_{key}": f"{prefix}{key.lower()}" for key in TOPIC_KEYS}
+
+
+class WorkerProcess:
+    """One worker process with its own app id, topics, state dir and metrics port."""
+
+    def __init__(self, bootstrap: str, prefix: str, data_dir: Path, stages: str, **env: str) -> None:
+        self.metrics_port = free_port()
+        self.log_path = data_dir / "worker.log"
+        self.env = {
+            **os.environ,
+            **topic_env(prefix),
+            "TICKERTONE_BROKER": f"kafka://{bootstrap}",
+            "TICKERTONE_APP_ID": f"{prefix}app",
+            "TICKERTONE_DATA_DIR": str(data_dir / "state"),
+            "TICKERTONE_METRICS_PORT": str(self.metrics_port),
+            "TICKERTONE_STAGES": stages,
+            **env,
+        }
+        self.bootstrap = bootstrap_servers(self.env["TICKERTONE_BROKER"])
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def topic(self, key: str) -> str:
+        """The topic name this worker uses for `key` (e.g. "normalized")."""
+        return self.env[f"TICKERTONE_TOPIC_{key.upper()}"]
+
+    def start(self) -> WorkerProcess:
+        """Start the worker (returns at once; the worker joins its group in the background)."""
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streams", "worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        return self
+
+    def wait_ready(self, timeout: float = 90.0) -> WorkerProcess:
+        """Block until Faust logs that the worker is ready; fail with its log if it died."""
+        ready = wait_until(lambda: not self.alive() or "Ready" in self._log_text(), timeout)
+        if not ready or not self.alive():
+            raise AssertionError(f"worker not ready (alive={self.alive()}):\n{self.log_tail()}")
+        return self
+
+    def _log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no final commit."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self, timeout: float = 60.0) -> int:
+        """SIGTERM and wait for a clean exit; returns the exit code."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait(timeout=30)
+
+    def alive(self) -> bool:
+        """True while the process runs."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the worker's log, for assertion messages."""
+        return "\n".join(self._log_text().splitlines()[-lines:])
+
+    def __enter__(self) -> WorkerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:  # type: ignore[no-untyped-def]
+    """Poll `predicate` until it is true or `timeout` passes; returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())

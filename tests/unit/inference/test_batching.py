@@ -1,0 +1,48 @@
+"""Length bucketing: sorted chunks, per-batch padding, original order restored."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference.batching import Batch, pad_batch, plan_batches, run_batched
+
+
+def test_plan_sorts_by_length_and_chunks() -> None:
+    plans = plan_batches([5, 2, 9, 2, 7], batch_size=2)
+    # Stable: the two length-2 inputs keep their order (1 before 3).
+    assert [p.tolist() for p in plans] == [[1, 3], [0, 4], [2]]
+
+
+def test_plan_rejects_bad_batch_size() -> None:
+    with pytest.raises(ValueError):
+        plan_batches([1], batch_size=0)
+
+
+def test_pad_batch_pads_to_the_batch_max_only() -> None:
+    ids = [[101, 7, 102], [101, 8, 9, 10, 102], [101, 102]]
+    types = [[0, 0, 0], [0, 0, 0, 1, 1], [0, 0]]
+    batch = pad_batch(ids, types, np.array([2, 0]), pad_id=0)
+    assert batch.input_ids.tolist() == [[101, 102, 0], [101, 7, 102]]
+    assert batch.attention_mask.tolist() == [[1, 1, 0], [1, 1, 1]]
+    assert batch.token_type_ids.tolist() == [[0, 0, 0], [0, 0, 0]]
+    assert batch.input_ids.dtype == np.int64
+
+
+def test_run_batched_restores_input_order() -> None:
+    lengths = [4, 1, 3, 6, 2, 5, 1]
+    ids = [[n] * n for n in lengths]  # each row's tokens tell which input it was
+    widths: list[int] = []
+
+    def infer(batch: Batch) -> np.ndarray:
+        widths.append(batch.input_ids.shape[1])
+        return batch.input_ids[:, :1].astype(np.float32)  # the first token = the input's length
+
+    out = run_batched(ids, [[0] * n for n in lengths], infer, batch_size=3, pad_id=0)
+    assert out[:, 0].tolist() == lengths
+    assert widths == [2, 5, 6]  # batches {1,1,2}, {3,4,5}, {6}: each padded to its own max
+
+
+def test_run_batched_needs_input() -> None:
+    with pytest.raises(ValueError):
+        run_batched([], [], lambda b: np.zeros((0, 3)), batch_size=4, pad_id=0)
