@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 def add_model_commands(subparsers: Any) -> None:
     """Add the `model` command group to an `argparse` subparsers object (sets `func`)."""
     model = subparsers.add_parser("model", help="export, evaluate or benchmark a sentiment model")
-    commands = model.add_subparsers(dest="model_command", required=True)
+    commands = model.add_subparsers(dest="model_command", required=True, parser_class=_LazyArgumentParser)
 
     p = commands.add_parser("export", help="export a Hugging Face model dir to ONNX (needs the export extra)")
     p.add_argument("src", type=Path, help="Hugging Face sequence-classification model dir (local)")
@@ -44,41 +45,63 @@ def add_model_commands(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_cmd_eval)
 
-    # Its options are parsed in _cmd_bench, so that building this parser imports nothing heavy.
-    p = commands.add_parser("bench", help="throughput and latency of the scorer (see `model bench --help`)", add_help=False)
-    p.add_argument("bench_args", nargs=argparse.REMAINDER)
-    p.set_defaults(func=_cmd_bench)
+    commands.add_parser("bench", help="throughput and latency of the scorer", populate=_add_bench_arguments)
+
+
+class _LazyArgumentParser(argparse.ArgumentParser):
+    """A parser that adds its arguments (`populate`) when it first parses: `model bench` imports
+    onnxruntime only when it runs."""
+
+    def __init__(self, *args: Any, populate: Callable[[argparse.ArgumentParser], None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._populate = populate
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        if self._populate is not None:
+            populate, self._populate = self._populate, None
+            populate(self)
+        return super().parse_known_args(args, namespace)
+
+
+def _add_bench_arguments(parser: argparse.ArgumentParser) -> None:
+    from inference import bench
+
+    parser.description = bench.__doc__
+    bench.add_arguments(parser)
+    parser.set_defaults(func=bench.run)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from inference.export import export_model
+    from inference.export import ExportError, export_model
 
     precisions = tuple(dict.fromkeys(args.precision or ("fp32", "int8")))
-    out = export_model(args.src, args.out, precisions, opset=args.opset, max_length=args.max_length)
+    try:
+        out = export_model(args.src, args.out, precisions, opset=args.opset, max_length=args.max_length)
+    except ExportError as exc:
+        log.error("export failed: %s", exc)
+        return 1
     print(json.dumps(json.loads((out / "export.json").read_text()), indent=2))
     return 0
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from inference.evaluate import DEFAULT_SPLIT_SEED, evaluate
+    from inference.runtime import ModelError
 
     if args.split_seed is not None and args.phrasebank is None:
         log.error("--split-seed needs --phrasebank: the shipped test split is for seed %d", DEFAULT_SPLIT_SEED)
         return 2
-    result = evaluate(
-        args.model,
-        split_seed=DEFAULT_SPLIT_SEED if args.split_seed is None else args.split_seed,
-        phrasebank=args.phrasebank,
-        precision=args.precision,
-        provider=args.provider,
-    )
+    try:
+        result = evaluate(
+            args.model,
+            split_seed=DEFAULT_SPLIT_SEED if args.split_seed is None else args.split_seed,
+            phrasebank=args.phrasebank,
+            precision=args.precision,
+            provider=args.provider,
+        )
+    except (ModelError, OSError, ValueError) as exc:
+        log.error("evaluation failed: %s", exc)
+        return 1
     print(json.dumps(result.as_dict(), indent=2) if args.json else result.summary())
     return 0
 
-
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from inference import bench
-
-    parser = argparse.ArgumentParser(prog="tickertone model bench", description=bench.__doc__)
-    bench.add_arguments(parser)
-    return bench.run(parser.parse_args(args.bench_args))

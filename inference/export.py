@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from inference.runtime import ModelError
+
 __all__ = ["DEFAULT_CACHE_DIR", "EXPORT_PRECISIONS", "ExportError", "ensure_exported", "export_model", "source_sha256"]
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ _TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_m
 _FUSED_OPS = ("Attention", "MultiHeadAttention", "EmbedLayerNormalization", "SkipLayerNormalization", "BiasGelu", "FastGelu", "Gelu", "LayerNormalization")
 
 
-class ExportError(RuntimeError):
+class ExportError(ModelError):
     """The source dir cannot be exported: not a sequence-classification model, or a tool is missing.
 
     Operators: install the `export` extra (`pip install 'tickertone[export]'`) and point SRC at a
@@ -47,6 +49,8 @@ class ExportError(RuntimeError):
 
 def source_sha256(src: Path) -> str:
     """SHA-256 over the names and bytes of the model files at the top of `src`, in name order."""
+    if not src.is_dir():
+        raise ExportError(f"{src} is not a directory")
     digest = hashlib.sha256()
     files = sorted(p for p in src.iterdir() if p.is_file() and p.suffix in _SOURCE_SUFFIXES and not p.name.startswith("."))
     if not files:
@@ -79,17 +83,18 @@ def export_model(
         if "fp32" in precisions:
             _save_onnx(raw, out / "model_fp32.onnx")
     _save_config_and_tokenizer(src, out, max_length)
+    written = [p for p in EXPORT_PRECISIONS if p in precisions]
     manifest = {
         "model_name": src.resolve().name,
         "source_sha256": sha,
-        "precisions": [p for p in EXPORT_PRECISIONS if p in precisions],
+        "precisions": written,
         "max_length": max_length,
         "opset": opset,
         "fused_ops": fused_ops,
         "versions": _versions(),
     }
     (out / "export.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    log.info("exported %s to %s (%s)", src, out, ", ".join(manifest["precisions"]))
+    log.info("exported %s to %s (%s)", src, out, ", ".join(written))
     return out
 
 
@@ -161,10 +166,10 @@ def _quantize_int8(raw: Path, target: Path, work: Path) -> None:
 
 
 def _save_onnx(raw: Path, target: Path) -> None:
-    # optimum writes weights inline under 2 GB; a larger model keeps its external data file.
-    shutil.copyfile(raw, target)
+    # optimum writes weights inline under 2 GB; a larger model would need its external data file.
     if (raw.parent / "model.onnx_data").exists():
         raise ExportError("models over 2 GB (external ONNX data) are not supported")
+    shutil.copyfile(raw, target)
 
 
 def _save_config_and_tokenizer(src: Path, out: Path, max_length: int) -> None:

@@ -83,6 +83,10 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         producer_max_request_size=MAX_MESSAGE_BYTES,
         consumer_max_fetch_size=MAX_MESSAGE_BYTES,
         web_enabled=False,
+        # A SIGKILLed worker holds its partitions until its session times out: keep that short
+        # so a restarted or surviving worker takes over in seconds, not Kafka's default 45 s.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=2.0,
     )
 
     def topic(name: str) -> faust.TopicT:
@@ -129,7 +133,7 @@ def _table(app: faust.App, name: str, settings: Settings, help: str) -> faust.Ta
         name,
         default=None,
         partitions=settings.topics.partitions,
-        schema=faust.Schema(key_type=bytes, key_serializer="raw", value_serializer="json"),
+        key_type=bytes,  # raw keys: Faust derives the changelog (and recovery) codec from the type
         use_partitioner=True,
         help=help,
     )

@@ -30,11 +30,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.integration)
 
 
-def free_port() -> int:
-    """A TCP port that nothing listens on right now."""
+def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A TCP port that nothing listens on right now."""
+    return _free_port()
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +55,7 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    broker = EmbeddedBroker(tmp_path_factory.mktemp("kafka"), port=free_port())
+    broker = EmbeddedBroker(tmp_path_factory.mktemp("kafka"), port=_free_port())
     try:
         broker.start()
     except JavaNotFound as err:

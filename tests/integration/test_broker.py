@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import signal
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,8 +15,6 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KTopicPartition
 
 from streams.broker import EmbeddedBroker, ensure_topics
-
-from .conftest import free_port
 
 
 def _consume_all(bootstrap: str, topic: str, expected: int, group: str | None = None) -> list[tuple[bytes, bytes]]:
@@ -39,7 +41,7 @@ def _consume_all(bootstrap: str, topic: str, expected: int, group: str | None = 
 
 
 def test_restart_keeps_records_and_offsets_and_formats_once(
-    tmp_path: Path, kafka_jars: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, kafka_jars: Path, free_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     formats = []
     original_format = EmbeddedBroker._format
@@ -49,7 +51,7 @@ def test_restart_keeps_records_and_offsets_and_formats_once(
         original_format(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(EmbeddedBroker, "_format", counting_format)
-    broker = EmbeddedBroker(tmp_path, port=free_port(), jars=kafka_jars)
+    broker = EmbeddedBroker(tmp_path, port=free_port, jars=kafka_jars)
     sent = {(f"k{i % 13}".encode(), f"v{i}".encode()) for i in range(2000)}
     with broker:
         ensure_topics(broker.bootstrap, ["kept"], partitions=4)
@@ -172,3 +174,24 @@ async def _aiokafka_group_and_transactions(bootstrap: str, prefix: str) -> None:
 
 def test_aiokafka_group_and_transactions(kafka_bootstrap: str, unique_prefix: str) -> None:
     asyncio.run(_aiokafka_group_and_transactions(kafka_bootstrap, unique_prefix))
+
+
+@pytest.mark.usefixtures("kafka_jars")  # fetched before the clock of readline() starts
+def test_foreground_prints_bootstrap_and_stops_on_sigterm(tmp_path: Path, free_port: int) -> None:
+    # What `tickertone broker` runs, in its own process so that its signal handlers are real.
+    code = f"import sys; from pathlib import Path; from streams.broker import run_foreground; sys.exit(run_foreground(Path({str(tmp_path)!r}), {free_port}))"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == f"127.0.0.1:{free_port}"
+        ensure_topics(f"127.0.0.1:{free_port}", ["alive"])
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # The JVM went with it: nothing listens on the port any more.
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", free_port)) != 0

@@ -107,11 +107,11 @@ def test_redelivered_story_passes_once_even_across_a_restart(
         _produce(kafka_bootstrap, worker.topic("raw"), good + good[:20])
         assert len(_collect(kafka_bootstrap, worker.topic("normalized"), 80, timeout=20)) == 50
         worker.stop()
-        worker.start()  # same state dir and app id: the seen-ids table comes back from its changelog
+        worker.start().wait_ready()  # same state dir and app id: seen ids come back from the changelog
         _produce(kafka_bootstrap, worker.topic("raw"), good[10:40])
         fresh = _good_records(51)[-1]
         _produce(kafka_bootstrap, worker.topic("raw"), [(fresh.key, fresh.value)])
-        out = _collect(kafka_bootstrap, worker.topic("normalized"), 100, timeout=20)
+        out = _collect(kafka_bootstrap, worker.topic("normalized"), 100, timeout=30)
         assert worker.alive(), worker.log_tail()
     finally:
         worker.stop()
@@ -121,7 +121,7 @@ def test_redelivered_story_passes_once_even_across_a_restart(
 
 def test_killed_worker_resumes_without_loss(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
     good = [(r.key, r.value) for r in _good_records(3000)]
-    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="ingest").start()
+    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="ingest").start().wait_ready()
     feeder = threading.Thread(target=_produce, args=(kafka_bootstrap, worker.topic("raw"), good, 400.0))
     feeder.start()
     rng = random.Random(11)
@@ -131,7 +131,8 @@ def test_killed_worker_resumes_without_loss(kafka_bootstrap: str, unique_prefix:
             worker.kill()
             worker.start()
         feeder.join()
-        out = _collect(kafka_bootstrap, worker.topic("normalized"), 10**9, timeout=25)
+        worker.wait_ready(timeout=120)
+        out = _collect(kafka_bootstrap, worker.topic("normalized"), 10**9, timeout=30)
         assert worker.alive(), worker.log_tail()
     finally:
         feeder.join()

@@ -47,6 +47,7 @@ class WorkerProcess:
         }
         self.bootstrap = bootstrap_servers(self.env["TICKERTONE_BROKER"])
         self.proc: subprocess.Popen[bytes] | None = None
+        self._log_start = 0
 
     def topic(self, key: str) -> str:
         """The topic name this worker uses for `key` (e.g. "normalized")."""
@@ -55,6 +56,7 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         """Start the worker (returns at once; the worker joins its group in the background)."""
         log = self.log_path.open("ab")
+        self._log_start = log.tell()  # readiness is judged on this run's lines only
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streams", "worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -67,8 +69,12 @@ class WorkerProcess:
             raise AssertionError(f"worker not ready (alive={self.alive()}):\n{self.log_tail()}")
         return self
 
-    def _log_text(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+    def _log_text(self, this_run: bool = True) -> str:
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as handle:
+            handle.seek(self._log_start if this_run else 0)
+            return handle.read().decode(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no final commit."""
@@ -93,7 +99,7 @@ class WorkerProcess:
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the worker's log, for assertion messages."""
-        return "\n".join(self._log_text().splitlines()[-lines:])
+        return "\n".join(self._log_text(this_run=False).splitlines()[-lines:])
 
     def __enter__(self) -> WorkerProcess:
         return self.start()

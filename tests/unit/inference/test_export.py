@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch", reason="exporting needs the export extra (t
 transformers = pytest.importorskip("transformers", reason="exporting needs the export extra (transformers)")
 pytest.importorskip("optimum.exporters.onnx", reason="exporting needs the export extra (optimum[onnxruntime])")
 
-from inference.export import ensure_exported, export_model, source_sha256  # noqa: E402
+from inference.export import ensure_exported, export_model, source_sha256
 
 SENTENCES = [
     "profit rose sharply in the quarter",

@@ -1,0 +1,134 @@
+"""`tickertone demo`: the one-command local run.
+
+Starts the embedded broker and a worker (child processes), replays the bundled sample
+(headlines plus a few malformed messages) and shows signals, alerts and counts live in the
+terminal until Ctrl-C or `--duration` seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from kafka import KafkaConsumer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+
+from streams.broker import EmbeddedBroker
+from streams.config import Settings
+from streams.replay import replay
+
+__all__ = ["run_demo", "DemoView"]
+
+SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+SAMPLES = (SAMPLE_DIR / "malformed.jsonl", SAMPLE_DIR / "benzinga_headlines.csv")
+
+
+@dataclass
+class DemoView:
+    """What the live view shows, folded from the output topics."""
+
+    signals: dict[str, dict] = field(default_factory=dict)
+    alerts: deque = field(default_factory=lambda: deque(maxlen=8))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("sent", "dead letters", "signals", "alerts"), 0))
+
+    def add(self, kind: str, value: bytes) -> None:
+        """Fold one output message into the view."""
+        record = orjson.loads(value)
+        if kind == "signals":
+            self.signals[record["ticker"]] = record
+        elif kind == "alerts":
+            self.alerts.appendleft(record)
+        self.counts[kind] += 1
+
+    def render(self) -> Group:
+        """The terminal view: counts, the most active tickers, the latest alerts."""
+        counts = Table.grid(padding=(0, 3))
+        counts.add_row(*(f"[bold]{name}[/] {value:,}" for name, value in self.counts.items()))
+        movers = Table(title="signals (latest per ticker, most stories first)", expand=True)
+        for column in ("ticker", "as of", "session", "fast", "slow", "z", "buzz", "stories"):
+            movers.add_column(column, justify="right" if column not in ("ticker", "as of") else "left")
+        for s in sorted(self.signals.values(), key=lambda s: -s["n_events"])[:15]:
+            style = "red" if s["score_fast"] < -0.2 else "green" if s["score_fast"] > 0.2 else ""
+            movers.add_row(
+                s["ticker"], s["as_of"], s["session"], f"[{style}]{s['score_fast']:+.3f}[/]" if style else f"{s['score_fast']:+.3f}",
+                f"{s['score_slow']:+.3f}", f"{s['zscore'] or 0:+.2f}", f"{s['buzz']:.1f}", str(s["n_events"]),
+            )
+        alerts = Table(title="alerts (newest first)", expand=True)
+        for column in ("ticker", "as of", "severity", "reason", "headline"):
+            alerts.add_column(column)
+        for a in self.alerts:
+            colour = "bold red" if a["severity"] == "critical" else "yellow"
+            alerts.add_row(a["ticker"], a["as_of"], f"[{colour}]{a['severity']}[/]", a["reason"], (a["headlines"] or [""])[0][:70])
+        return Group(counts, movers, alerts)
+
+
+def _follow(bootstrap: str, topics: dict[str, str], view: DemoView, stop: threading.Event) -> None:
+    consumer = KafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    try:
+        while not stop.is_set():
+            for tp, records in consumer.poll(timeout_ms=200).items():
+                for record in records:
+                    view.add(topics[tp.topic], record.value)
+    finally:
+        consumer.close()
+
+
+def run_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Broker + worker + replay + live view. Returns 0 after Ctrl-C or `--duration`."""
+    data = Path(os.environ.get("TICKERTONE_DEMO_DIR", "var/demo"))
+    shutil.rmtree(data, ignore_errors=True)  # each demo starts from an empty broker and state
+    data.mkdir(parents=True)
+    broker = EmbeddedBroker(data / "kafka", port=args.port)
+    print(f"starting Kafka on 127.0.0.1:{args.port} (data in {data}/kafka) ...", flush=True)
+    bootstrap = broker.start()
+    env = {
+        **os.environ,
+        "TICKERTONE_BROKER": f"kafka://{bootstrap}",
+        "TICKERTONE_DATA_DIR": str(data / "worker"),
+        "TICKERTONE_APP_ID": "tickertone-demo",
+    }
+    worker_log = (data / "worker.log").open("ab")
+    worker = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=worker_log, stderr=subprocess.STDOUT)
+    print(f"worker started (log in {data}/worker.log); replaying the bundled sample at {args.rate:g}/s", flush=True)
+    view = DemoView()
+    stop = threading.Event()
+    t = settings.topics
+    follower = threading.Thread(
+        target=_follow, args=(bootstrap, {t.signals: "signals", t.alerts: "alerts", t.deadletter: "dead letters"}, view, stop), daemon=True
+    )
+    follower.start()
+
+    def feed() -> None:
+        for path in SAMPLES:
+            view.counts["sent"] += replay(path, bootstrap, t.raw, rate=args.rate, progress=False)
+
+    threading.Thread(target=feed, daemon=True).start()
+    deadline = time.monotonic() + args.duration if args.duration else None
+    try:
+        with Live(view.render(), refresh_per_second=4, screen=False) as live:
+            while deadline is None or time.monotonic() < deadline:
+                if worker.poll() is not None:
+                    print(f"worker exited with code {worker.returncode}; see {data}/worker.log", file=sys.stderr)
+                    return 1
+                live.update(view.render())
+                time.sleep(0.25)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        worker.terminate()
+        worker.wait(timeout=60)
+        broker.stop()
+    print(f"demo done: {view.counts}")
+    return 0
