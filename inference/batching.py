@@ -25,26 +25,15 @@ class Batch:
     token_type_ids: np.ndarray  # int64 (n, width)
 
 
-def plan_batches(lengths: Sequence[int], batch_size: int, max_padding: int | None = None) -> list[np.ndarray]:
+def plan_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
     """Input positions grouped into batches of at most `batch_size`, shortest sentences first.
 
-    With `max_padding`, a batch also ends before a sentence more than `max_padding` tokens
-    longer than its first (0: every batch holds one length). The sort is stable, so equal
-    lengths keep their input order and the plan is deterministic.
+    The sort is stable, so equal lengths keep their input order (the plan is deterministic).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    sizes = np.asarray(lengths, dtype=np.int64)
-    order = np.argsort(sizes, kind="stable")
-    if max_padding is None:
-        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    batches: list[np.ndarray] = []
-    start = 0
-    for end in range(1, len(order) + 1):
-        if end == len(order) or end - start == batch_size or sizes[order[end]] - sizes[order[start]] > max_padding:
-            batches.append(order[start:end])
-            start = end
-    return batches
+    order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def pad_batch(
@@ -70,10 +59,9 @@ def run_batched(
     *,
     batch_size: int,
     pad_id: int,
-    max_padding: int | None = None,
 ) -> np.ndarray:
     """Run `infer` over length-bucketed batches; the result's row i belongs to input i."""
-    plans = plan_batches([len(x) for x in ids], batch_size, max_padding)
+    plans = plan_batches([len(x) for x in ids], batch_size)
     out: np.ndarray | None = None
     for rows in plans:
         result = infer(pad_batch(ids, type_ids, rows, pad_id))

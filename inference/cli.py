@@ -34,6 +34,19 @@ def add_model_commands(subparsers: Any) -> None:
     )
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--max-length", type=int, default=128, help="tokens per sentence kept at run time")
+    p.add_argument(
+        "--calibration",
+        type=Path,
+        help="int8 calibration sentences: a CSV with a text/sentence/headline column, or a PhraseBank "
+        "release dir (its train side is used); default: the bundled sample headlines",
+    )
+    p.add_argument("--calibration-size", type=int, default=400, help="calibration sentences drawn (default 400)")
+    p.add_argument(
+        "--calibration-method",
+        choices=("minmax", "percentile", "entropy"),
+        default="minmax",
+        help="how activation ranges are set from the calibration sentences (default minmax)",
+    )
     p.set_defaults(func=_cmd_export)
 
     p = commands.add_parser("eval", help="accuracy on the held-out Financial PhraseBank split")
@@ -76,7 +89,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     precisions = tuple(dict.fromkeys(args.precision or ("fp32", "int8")))
     try:
-        out = export_model(args.src, args.out, precisions, opset=args.opset, max_length=args.max_length)
+        out = export_model(
+            args.src,
+            args.out,
+            precisions,
+            opset=args.opset,
+            max_length=args.max_length,
+            calibration=args.calibration,
+            calibration_size=args.calibration_size,
+            calibration_method=args.calibration_method,
+        )
     except ExportError as exc:
         log.error("export failed: %s", exc)
         return 1

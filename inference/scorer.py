@@ -135,11 +135,6 @@ class Scorer:
         self._tokenizer = tokenizer
         self._labels = labels
         self._pad_id = pad_id
-        # Dynamic int8 quantization scales each activation tensor by its range over the whole
-        # batch, padding included: on the bundled model, padding moved probabilities by up to
-        # 0.78 (5% of labels flipped, batch 64 vs 1). Batches of one length are pad-free, so a
-        # sentence's int8 score no longer depends on which micro-batch it landed in.
-        self._max_padding = 0 if precision == "int8" else None
 
     def score_texts(self, texts: list[str]) -> list[SentenceScore]:
         """Score each text as one sentence, in length-bucketed batches; input order kept."""
@@ -176,7 +171,6 @@ class Scorer:
             self._infer,
             batch_size=self.batch_size,
             pad_id=self._pad_id,
-            max_padding=self._max_padding,
         )
         # float64 so that P_pos + P_neg of a confidently neutral sentence does not underflow.
         z = logits.astype(np.float64)

@@ -19,7 +19,7 @@ from typing import Any
 
 import faust
 
-from schemas import DeadLetter, NormalizedNews, ScoredNews, decode, dumps
+from schemas import DeadLetter, NormalizedNews, decode, dumps
 from streams.config import Settings
 from streams.dedupe import expired_ids, is_duplicate
 from streams.exchange_time import ExchangeMap
@@ -27,8 +27,8 @@ from streams.ingest import Origin, ingest
 from streams.lag import RebalanceSensor, update_from_faust
 from streams.metrics import Metrics
 from streams.scoring import scored_news
-from streams.signals import alert_record, state_event, ticker_signal
-from streams.state import TickerState, from_dict, step, to_dict
+from streams.signals import fold_batch
+from streams.state import TickerState, from_dict, to_dict
 
 __all__ = ["create_app", "internal_topic_names"]
 
@@ -170,6 +170,7 @@ def _add_ingest(
 
     @app.agent(valid, name="dedupe")
     async def dedupe_agent(stream: faust.StreamT) -> None:
+        await _changelog_metadata(app, seen)
         async for events in stream.take_events(settings.ingest.batch_max, within=settings.ingest.batch_wait_s):
             now = time.time()
             fresh: dict[bytes, faust.EventT] = {}
@@ -191,6 +192,16 @@ def _add_ingest(
             del seen[story_id]
 
 
+async def _changelog_metadata(app: faust.App, table: faust.TableT) -> None:
+    """Wait until the producer knows the table's changelog partitions.
+
+    With `use_partitioner` Faust hashes the key to a partition synchronously on the first write,
+    which fails ("NoneType is not iterable") while the producer has no metadata for the topic.
+    """
+    producer = app.producer._ensure_producer()  # aiokafka's producer; Faust has no public handle
+    await producer.partitions_for(table.changelog_topic.get_topic_name())
+
+
 async def _publish_then_record(
     app: faust.App, outputs: list[tuple[faust.TopicT, bytes, bytes]], record: Any
 ) -> None:
@@ -202,8 +213,11 @@ async def _publish_then_record(
     batch (same ids, which the next stage drops), never lose one; the second flush keeps that
     repeat window to the instant between the two flushes.
     """
+    # aiokafka's producer directly: Faust's topic.send wraps every message in futures and a
+    # buffer, which cost more than the state math (benchmarks/bench_state.py).
+    producer = app.producer._ensure_producer()
     for topic, key, value in outputs:
-        await topic.send(key=key, value=value)
+        await producer.send(topic.get_topic_name(), value, key=key)
     await app.producer.flush()
     record()
     await app.producer.flush()
@@ -259,30 +273,23 @@ def _add_state(
     # The table name carries the state schema version: a new layout starts a new changelog.
     table = _table(app, "ticker-state-v1", settings, "ticker -> decayed sentiment state")
 
+    def load(key: bytes) -> TickerState:
+        stored = table.get(key)
+        return TickerState() if stored is None else from_dict(stored)
+
     @app.agent(scored, name="state")
     async def state_agent(stream: faust.StreamT) -> None:
+        await _changelog_metadata(app, table)
         async for values in stream.take(state_cfg.batch_max, within=state_cfg.batch_wait_s):
-            emitted_at = datetime.now(timezone.utc)
-            working: dict[bytes, TickerState] = {}
-            outputs: list[tuple[faust.TopicT, bytes, bytes]] = []
-            for value in values:
-                record = decode(ScoredNews, value)
-                key = record.ticker.encode("utf-8")
-                state = working.get(key)
-                if state is None:
-                    stored = table.get(key)
-                    state = TickerState() if stored is None else from_dict(stored)
-                result = step(state, state_event(record), state_cfg, alert_cfg)
-                if not result.applied:
-                    metrics.duplicates.labels("state").inc()
-                    continue
-                working[key] = result.state
-                assert result.values is not None
-                outputs.append((signals, key, dumps(ticker_signal(record, result.values, emitted_at))))
-                metrics.latency_seconds.observe(max(time.time() - record.ingested_at.timestamp(), 0.0))
-                metrics.top_movers.observe(record.ticker, result.values.score_fast)
-                if result.alert is not None:
-                    outputs.append((alerts, key, dumps(alert_record(result.alert, emitted_at))))
-                    metrics.alerts.labels(str(result.alert.severity)).inc()
-            await _publish_then_record(app, outputs, lambda: table.update({k: to_dict(v) for k, v in working.items()}))
-            metrics.signals.inc(sum(1 for topic, _, _ in outputs if topic is signals))
+            out = fold_batch(values, load, state_cfg, alert_cfg, datetime.now(timezone.utc))
+            outputs = [(signals, k, v) for k, v in out.signals] + [(alerts, k, v) for k, v in out.alerts]
+            await _publish_then_record(app, outputs, lambda: table.update({k: to_dict(v) for k, v in out.states.items()}))
+            now = time.time()
+            for ingested_at in out.ingested_at:
+                metrics.latency_seconds.observe(max(now - ingested_at, 0.0))
+            for ticker, score in out.fast_scores.items():
+                metrics.top_movers.observe(ticker, score)
+            for severity in out.severities:
+                metrics.alerts.labels(severity).inc()
+            metrics.signals.inc(len(out.signals))
+            metrics.duplicates.labels("state").inc(out.duplicates)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from inference.cli import add_model_commands
 from streams.config import Settings, from_env, with_overrides
 from streams.logs import configure_logging
 
@@ -50,6 +51,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         args.topic or settings.topics.raw,
         rate=args.rate,
         progress=not args.no_progress,
+        by_time=args.by_time,
     )
     print(f"sent {sent} messages to {args.topic or settings.topics.raw}")
     return 0
@@ -99,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="target topic (default: the raw topic)")
     p.add_argument("--rate", type=float, help="messages per second (default: as fast as possible)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--by-time", action="store_true", help="CSV: send in publication-time order")
     p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser("tail", help="print a topic's messages as JSON lines")
@@ -115,12 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=float, help="stop after S seconds (default: until Ctrl-C)")
     p.set_defaults(func=_cmd_demo)
 
-    try:
-        from inference.cli import add_model_commands
-    except ImportError:  # the inference extras are optional for a bare ingest worker
-        pass
-    else:
-        add_model_commands(sub)
+    add_model_commands(sub)
     return parser
 
 

@@ -111,7 +111,7 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     def feed() -> None:
         for path in SAMPLES:
-            view.counts["sent"] += replay(path, bootstrap, t.raw, rate=args.rate, progress=False)
+            view.counts["sent"] += replay(path, bootstrap, t.raw, rate=args.rate, progress=False, by_time=True)
 
     threading.Thread(target=feed, daemon=True).start()
     deadline = time.monotonic() + args.duration if args.duration else None

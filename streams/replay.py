@@ -12,8 +12,9 @@ import hashlib
 import io
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -40,10 +41,13 @@ def story_id(source: str, published_at: str, headline: str, ticker: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def _csv_records(path: Path) -> Iterator[Record]:
+def _csv_records(path: Path, by_time: bool) -> Iterator[Record]:
     with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            published_at = row.get("published_at") or row["published_utc"]
+        rows: Iterable[dict[str, str]] = csv.DictReader(handle)
+        if by_time:  # loads the file: fine for replays, which a feed would send in time order
+            rows = sorted(rows, key=lambda row: datetime.fromisoformat(_published_at(row)))
+        for row in rows:
+            published_at = _published_at(row)
             ticker = row["ticker"]
             source = row.get("source") or path.stem
             headline = row["headline"]
@@ -60,6 +64,10 @@ def _csv_records(path: Path) -> Iterator[Record]:
             yield Record(key=item["id"].encode("utf-8"), value=orjson.dumps(item))
 
 
+def _published_at(row: dict[str, str]) -> str:
+    return row.get("published_at") or row["published_utc"]
+
+
 def _jsonl_records(path: Path) -> Iterator[Record]:
     with path.open("rb") as handle:
         for line in handle:
@@ -68,11 +76,12 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
                 yield Record(key=None, value=line)
 
 
-def read_records(path: Path) -> Iterator[Record]:
-    """Records of a `.csv` or `.jsonl`/`.ndjson` file, in file order."""
+def read_records(path: Path, by_time: bool = False) -> Iterator[Record]:
+    """Records of a `.csv` or `.jsonl`/`.ndjson` file, in file order (CSV: by publication time
+    when `by_time`)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _csv_records(path)
+        return _csv_records(path, by_time)
     if suffix in {".jsonl", ".ndjson", ".json"}:
         return _jsonl_records(path)
     raise ValueError(f"{path}: unknown format {suffix!r}; expected .csv or .jsonl")
@@ -89,6 +98,7 @@ def replay(
     topic: str,
     rate: float | None = None,
     progress: bool = True,
+    by_time: bool = False,
     producer_config: dict[str, object] | None = None,
 ) -> int:
     """Publish every record of `path` to `topic`; return how many were sent.
@@ -112,7 +122,7 @@ def replay(
     futures = []
     try:
         with tqdm(total=total, unit="msg", disable=not progress or total < 1000, file=None) as bar:
-            for record in read_records(path):
+            for record in read_records(path, by_time):
                 if rate:
                     delay = started + sent / rate - time.monotonic()
                     if delay > 0:

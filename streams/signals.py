@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from schemas import Alert, ScoredNews, TickerSignal
-from streams.state import AlertDecision, SignalValues, StateEvent
+from schemas import Alert, ScoredNews, TickerSignal, decode, dumps
+from streams.config import AlertSettings, StateSettings
+from streams.state import AlertDecision, SignalValues, StateEvent, TickerState, step
 
-__all__ = ["state_event", "ticker_signal", "alert_record"]
+__all__ = ["state_event", "ticker_signal", "alert_record", "BatchOutput", "fold_batch"]
 
 
 def state_event(scored: ScoredNews) -> StateEvent:
@@ -62,3 +65,51 @@ def alert_record(decision: AlertDecision, emitted_at: datetime) -> Alert:
         headlines=tuple(story.headline for story in decision.drivers),
         news_ids=tuple(story.news_id for story in decision.drivers),
     )
+
+
+@dataclass
+class BatchOutput:
+    """What one batch of ScoredNews does to the per-ticker state.
+
+    `states`: the new state of every ticker touched (to write back once per ticker: a small
+    changelog). `signals` / `alerts`: `(key, value)` messages in arrival order. `ingested_at`:
+    epoch seconds at which each signalled story entered the worker (for the latency metric).
+    """
+
+    states: dict[bytes, TickerState] = field(default_factory=dict)
+    signals: list[tuple[bytes, bytes]] = field(default_factory=list)
+    alerts: list[tuple[bytes, bytes]] = field(default_factory=list)
+    severities: list[str] = field(default_factory=list)
+    ingested_at: list[float] = field(default_factory=list)
+    fast_scores: dict[str, float] = field(default_factory=dict)
+    duplicates: int = 0
+
+
+def fold_batch(
+    values: Iterable[bytes],
+    load: Callable[[bytes], TickerState],
+    state_cfg: StateSettings,
+    alert_cfg: AlertSettings,
+    emitted_at: datetime,
+) -> BatchOutput:
+    """Apply a batch of encoded ScoredNews in order; `load(key)` gives a ticker's stored state.
+
+    Pure apart from `load`: the Faust agent and the plain-Kafka benchmark loop share it.
+    """
+    out = BatchOutput()
+    for value in values:
+        record = decode(ScoredNews, value)
+        key = record.ticker.encode("utf-8")
+        state = out.states.get(key)
+        result = step(load(key) if state is None else state, state_event(record), state_cfg, alert_cfg)
+        if result.values is None:  # a story id this ticker already counted
+            out.duplicates += 1
+            continue
+        out.states[key] = result.state
+        out.signals.append((key, dumps(ticker_signal(record, result.values, emitted_at))))
+        out.ingested_at.append(record.ingested_at.timestamp())
+        out.fast_scores[record.ticker] = result.values.score_fast
+        if result.alert is not None:
+            out.alerts.append((key, dumps(alert_record(result.alert, emitted_at))))
+            out.severities.append(str(result.alert.severity))
+    return out

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from streams.metrics import Metrics, serve
-from tests.support.prometheus import PrometheusError, prometheus_binary, query, run_prometheus, wait_for_query
+from support.prometheus import PrometheusError, prometheus_binary, query, run_prometheus, wait_for_query
 
 pytestmark = [
     pytest.mark.integration,

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from streams.metrics import Metrics
-from tests.support.promql import exported_names, metric_names
+from support.promql import exported_names, metric_names
 
 ROOT = Path(__file__).resolve().parents[3]
 GRAFANA = ROOT / "deploy" / "grafana"

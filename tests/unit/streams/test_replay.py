@@ -71,3 +71,18 @@ def test_bundled_sample_parses_completely() -> None:
     assert len(records) == 6027  # data rows of streams/sample/benzinga_headlines.csv (wc -l minus header)
     # The sample holds 25 exact repeats (same source, time, headline, ticker): same id, by design.
     assert len({r.key for r in records}) == 6027 - 25
+
+
+def test_csv_by_time_sends_oldest_first(tmp_path: Path) -> None:
+    path = tmp_path / "news.csv"
+    path.write_text(
+        "published_utc,ticker,headline,source\n"
+        "2020-06-05T14:30:00Z,A,late,bz\n"
+        "2020-06-05T14:30:00-01:00,A,latest (15:30Z),bz\n"
+        "2020-06-03T14:45:00Z,A,early,bz\n",
+        encoding="utf-8",
+    )
+    in_file = [orjson.loads(r.value)["headline"] for r in read_records(path)]
+    by_time = [orjson.loads(r.value)["headline"] for r in read_records(path, by_time=True)]
+    assert in_file == ["late", "latest (15:30Z)", "early"]
+    assert by_time == ["early", "late", "latest (15:30Z)"]

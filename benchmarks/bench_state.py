@@ -1,0 +1,169 @@
+"""State stage throughput: the Faust state agent vs a plain aiokafka loop, same math, one run.
+
+Both read the same pre-filled topic of N ScoredNews (each with its own consumer group) and
+write one TickerSignal per story through `streams.signals.fold_batch`. Throughput is taken from
+the output records' Kafka timestamps: N / (last - first), so start-up and group joins do not
+count. The Faust run is the real worker (`tickertone worker`, stages=state: changelogged table,
+outputs-before-state flushes); the plain loop keeps its state in a dict (no changelog, no
+recovery): it is the ceiling, not an equal.
+
+    python benchmarks/bench_state.py [--events 50000] [--tickers 200] [--bootstrap HOST:PORT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from schemas import Phase, ScoredNews, dumps
+from streams.broker import EmbeddedBroker, ensure_topics
+from streams.config import AlertSettings, StateSettings
+from streams.signals import fold_batch
+from streams.state import TickerState
+
+
+def scored_stories(n: int, tickers: int, seed: int = 1) -> list[ScoredNews]:
+    """n ScoredNews over `tickers` symbols, one every ~30 s of event time, some late."""
+    rng = random.Random(seed)
+    start = datetime(2024, 1, 2, 14, 30, tzinfo=timezone.utc)
+    now = datetime.now(timezone.utc)
+    out = []
+    for i in range(n):
+        published = start + timedelta(seconds=30 * i - (rng.uniform(0, 3600) if rng.random() < 0.1 else 0))
+        out.append(
+            ScoredNews(
+                id=f"bench-{i}", ticker=f"T{rng.randrange(tickers):04d}", published_at_utc=published,
+                session=published.date(), phase=Phase.REGULAR, score=rng.uniform(-1.5, 0.5),
+                confidence=rng.random(), n_sentences=1, weight=1.0, headline=f"headline {i}",
+                source="bench", model="bench", ingested_at=now,
+            )
+        )
+    return out
+
+
+def fill(bootstrap: str, topic: str, stories: list[ScoredNews]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=512 * 1024)
+    for story in stories:
+        producer.send(topic, key=story.ticker.encode(), value=dumps(story))
+    producer.flush()
+    producer.close()
+
+
+def output_rate(bootstrap: str, topic: str, n: int, timeout: float) -> float:
+    """Records/s of `topic` once it holds n records, from their first and last timestamps."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    deadline = time.monotonic() + timeout
+    while not consumer.partitions_for_topic(topic):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no output topic {topic}")
+        time.sleep(0.5)
+    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    stamps: list[int] = []
+    while len(stamps) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{topic}: {len(stamps)} of {n} records after {timeout:.0f} s")
+        for records in consumer.poll(timeout_ms=500).values():
+            stamps.extend(r.timestamp for r in records)
+    consumer.close()
+    return n / ((max(stamps) - min(stamps)) / 1000.0)
+
+
+def run_faust(bootstrap: str, source: str, n: int, work: Path) -> float:
+    sink = source + "-faust-signals"
+    env = {
+        **os.environ, "TICKERTONE_BROKER": f"kafka://{bootstrap}", "TICKERTONE_STAGES": "state",
+        "TICKERTONE_TOPIC_SCORED": source, "TICKERTONE_TOPIC_SIGNALS": sink,
+        "TICKERTONE_TOPIC_ALERTS": source + "-faust-alerts", "TICKERTONE_APP_ID": source + "-faust",
+        "TICKERTONE_DATA_DIR": str(work / "faust"), "TICKERTONE_METRICS_PORT": "0",
+    }
+    with (work / "faust.log").open("wb") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            return output_rate(bootstrap, sink, n, timeout=600)
+        finally:
+            worker.terminate()
+            worker.wait(60)
+
+
+async def _plain(bootstrap: str, source: str, sink: str, n: int) -> None:
+    consumer = AIOKafkaConsumer(
+        source, bootstrap_servers=bootstrap, group_id=source + "-plain",
+        auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=1000,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
+    await consumer.start()
+    await producer.start()
+    states: dict[bytes, TickerState] = {}
+    state_cfg, alert_cfg = StateSettings(), AlertSettings()
+    done = 0
+    try:
+        while done < n:
+            batches = await consumer.getmany(timeout_ms=200, max_records=1000)
+            for records in batches.values():
+                out = fold_batch((r.value for r in records), lambda k: states.get(k, TickerState()),
+                                 state_cfg, alert_cfg, datetime.now(timezone.utc))
+                states.update(out.states)
+                for key, value in out.signals:
+                    await producer.send(sink, key=key, value=value)
+                done += len(records)
+            await producer.flush()
+            await consumer.commit()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def run_plain(bootstrap: str, source: str, n: int) -> float:
+    sink = source + "-plain-signals"
+    ensure_topics(bootstrap, [sink])
+    asyncio.run(_plain(bootstrap, source, sink, n))
+    return output_rate(bootstrap, sink, n, timeout=120)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=50_000)
+    parser.add_argument("--tickers", type=int, default=200)
+    parser.add_argument("--bootstrap", help="an existing broker (default: start an embedded one)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        broker = None if args.bootstrap else EmbeddedBroker(work / "kafka", port=_free_port())
+        bootstrap = args.bootstrap or broker.start()
+        try:
+            source = f"bench-scored-{int(time.time())}"
+            ensure_topics(bootstrap, [source])
+            fill(bootstrap, source, scored_stories(args.events, args.tickers))
+            plain = run_plain(bootstrap, source, args.events)
+            faust = run_faust(bootstrap, source, args.events, work)
+        finally:
+            if broker:
+                broker.stop()
+    print(f"| engine | events/s |\n|---|---:|\n| plain aiokafka loop (no changelog) | {plain:,.0f} |")
+    print(f"| Faust state agent (tickertone worker) | {faust:,.0f} |\nratio Faust/plain: {faust / plain:.2f}")
+    return 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
