@@ -37,7 +37,7 @@ CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 PRECISIONS = ("int8", "fp16", "fp32")
 _ALIASES = {"cuda": CUDA, "gpu": CUDA, "cpu": CPU}
-# Preferred precision per provider, best first. int8 (dynamic quantization) has no fast CUDA
+# Preferred precision per provider, best first. int8 (static QDQ quantization) has no fast CUDA
 # kernels and fp16 has no fast CPU kernels, so each is the other's last resort.
 _PRECISION_ORDER = {CUDA: ("fp16", "fp32", "int8"), CPU: ("int8", "fp32", "fp16")}
 # More intra-op threads than this stop paying for sentence-sized matmuls and take cores from

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from schemas import Direction, Severity  # the message enums: one definition for state and wire
 from streams.config import AlertSettings, StateSettings
 from streams.state.ticker import SignalValues, StateEvent, Story, TickerState, apply, read
 
@@ -31,25 +32,11 @@ __all__ = [
 ]
 
 
-class Severity(StrEnum):
-    """Alert severity (also the `severity` label of the alerts counter)."""
-
-    WARNING = "warning"
-    CRITICAL = "critical"
-
-
 class AlertReason(StrEnum):
     """Which rule raised the alert."""
 
     STORY_SCORE = "story_score"
     ZSCORE = "zscore"
-
-
-class Direction(StrEnum):
-    """Negative alerts always; positive ones only with `AlertSettings.positive`."""
-
-    NEGATIVE = "negative"
-    POSITIVE = "positive"
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,14 +124,9 @@ def test_killed_worker_resumes_without_loss(kafka_bootstrap: str, unique_prefix:
     worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="ingest").start().wait_ready()
     feeder = threading.Thread(target=_produce, args=(kafka_bootstrap, worker.topic("raw"), good, 400.0))
     feeder.start()
-    rng = random.Random(11)
     try:
-        for _ in range(3):
-            time.sleep(rng.uniform(2.0, 5.0))
-            worker.kill()
-            worker.start()
+        worker.kill_repeatedly(3, seed=11)
         feeder.join()
-        worker.wait_ready(timeout=120)
         out = _collect(kafka_bootstrap, worker.topic("normalized"), 10**9, timeout=30)
         assert worker.alive(), worker.log_tail()
     finally:

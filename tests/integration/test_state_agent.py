@@ -106,14 +106,9 @@ def test_killed_worker_resumes_to_the_reference_state(kafka_bootstrap: str, uniq
     worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state").start().wait_ready()
     feeder = threading.Thread(target=_produce, args=(kafka_bootstrap, worker.topic("scored"), stories, 500.0))
     feeder.start()
-    rng = random.Random(5)
     try:
-        for _ in range(3):
-            time.sleep(rng.uniform(1.5, 4.0))
-            worker.kill()
-            worker.start()
+        worker.kill_repeatedly(3, seed=5)
         feeder.join()
-        worker.wait_ready(timeout=120)
         out = list(iter_messages(kafka_bootstrap, worker.topic("signals"), True, None, timeout=30))
         assert worker.alive(), worker.log_tail()
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -81,6 +82,15 @@ class WorkerProcess:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
+
+    def kill_repeatedly(self, times: int, seed: int, between: tuple[float, float] = (1.5, 5.0)) -> None:
+        """SIGKILL and restart `times` times at random moments, then wait until it is ready."""
+        rng = random.Random(seed)
+        for _ in range(times):
+            time.sleep(rng.uniform(*between))
+            self.kill()
+            self.start()
+        self.wait_ready(timeout=120)
 
     def stop(self, timeout: float = 60.0) -> int:
         """SIGTERM and wait for a clean exit; returns the exit code."""
