@@ -44,6 +44,7 @@ from kafka import KafkaAdminClient
 from kafka.errors import TopicAlreadyExistsError, for_code
 
 from schemas.errors import TickertoneError
+from streams.config import bootstrap_servers
 
 __all__ = [
     "BrokerError",
@@ -399,12 +400,6 @@ def run_foreground(data_dir: Path, port: int) -> int:
             signal.signal(sig, handler)
 
 
-def _servers(bootstrap: str) -> list[str]:
-    """`a:9092,b:9092` or Faust's `kafka://a:9092;kafka://b:9092` -> `["a:9092", "b:9092"]`."""
-    parts = (part.strip() for part in bootstrap.replace(";", ",").split(","))
-    return [part.split("://", 1)[-1] for part in parts if part]
-
-
 def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 4, **client_config: Any) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are.
 
@@ -415,7 +410,9 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 4, **c
     wanted = list(dict.fromkeys(names))
     if not wanted:
         return
-    admin = KafkaAdminClient(bootstrap_servers=_servers(bootstrap), client_id="tickertone-admin", **client_config)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers(bootstrap).split(","), client_id="tickertone-admin", **client_config
+    )
     try:
         spec = {name: {"num_partitions": partitions, "replication_factor": -1} for name in wanted}
         result = admin.create_topics(spec, raise_errors=False)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from inference.cli import add_model_commands
-from streams.config import Settings, from_env, with_overrides
+from streams.config import Settings, bootstrap_servers, from_env, with_overrides
 from streams.logs import configure_logging
 
 __all__ = ["main", "build_parser"]
@@ -42,7 +42,6 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 def _cmd_replay(args: argparse.Namespace) -> int:
     from streams.replay import replay
-    from streams.worker import bootstrap_servers
 
     settings = _settings(args)
     sent = replay(
@@ -52,6 +51,7 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         rate=args.rate,
         progress=not args.no_progress,
         by_time=args.by_time,
+        producer_config=settings.kafka_client_config(),
     )
     print(f"sent {sent} messages to {args.topic or settings.topics.raw}")
     return 0
@@ -59,10 +59,16 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _cmd_tail(args: argparse.Namespace) -> int:
     from streams.tail import tail
-    from streams.worker import bootstrap_servers
 
     settings = _settings(args)
-    tail(bootstrap_servers(settings.broker), args.topic, args.from_beginning, args.max, args.timeout)
+    tail(
+        bootstrap_servers(settings.broker),
+        args.topic,
+        args.from_beginning,
+        args.max,
+        args.timeout,
+        consumer_config=settings.kafka_client_config(),
+    )
     return 0
 
 

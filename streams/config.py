@@ -18,6 +18,7 @@ __all__ = [
     "MetricsSettings",
     "Settings",
     "from_env",
+    "bootstrap_servers",
 ]
 
 ENV_PREFIX = "TICKERTONE_"
@@ -120,6 +121,21 @@ class Settings:
     sasl_password: str | None = None
     ssl_cafile: Path | None = None
 
+    def kafka_client_config(self) -> dict[str, Any]:
+        """Security settings in kafka-python's terms (admin, replay and tail clients)."""
+        config: dict[str, Any] = {}
+        if self.security_protocol:
+            config["security_protocol"] = self.security_protocol.upper()
+        if self.sasl_mechanism:
+            config["sasl_mechanism"] = self.sasl_mechanism
+        if self.sasl_username is not None:
+            config["sasl_plain_username"] = self.sasl_username
+        if self.sasl_password is not None:
+            config["sasl_plain_password"] = self.sasl_password
+        if self.ssl_cafile is not None:
+            config["ssl_cafile"] = str(self.ssl_cafile)
+        return config
+
 
 # Environment variable -> (section, field). Section None = top-level field of Settings.
 _ENV: dict[str, tuple[str | None, str]] = {
@@ -147,6 +163,16 @@ _ENV: dict[str, tuple[str | None, str]] = {
     "SASL_PASSWORD": (None, "sasl_password"),
     "SSL_CAFILE": (None, "ssl_cafile"),
 }
+
+
+def bootstrap_servers(broker_url: str) -> str:
+    """`kafka://a:9092;kafka://b:9092` (Faust's form) -> `a:9092,b:9092` (Kafka clients' form)."""
+    hosts = []
+    for part in broker_url.replace(",", ";").split(";"):
+        part = part.strip()
+        if part:
+            hosts.append(part.split("://", 1)[-1])
+    return ",".join(hosts)
 
 
 def _coerce(obj: Any, name: str, raw: str) -> Any:

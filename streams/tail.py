@@ -77,10 +77,11 @@ def tail(
     max_messages: int | None = None,
     timeout: float | None = None,
     out: TextIO = sys.stdout,
+    consumer_config: dict[str, object] | None = None,
 ) -> int:
     """Print each message value on its own line; return how many were printed."""
     count = 0
-    for value in iter_messages(bootstrap, topic, from_beginning, max_messages, timeout):
+    for value in iter_messages(bootstrap, topic, from_beginning, max_messages, timeout, consumer_config):
         out.write(value.decode("utf-8", errors="backslashreplace") + "\n")
         out.flush()
         count += 1

@@ -8,23 +8,13 @@ import faust
 
 from streams.app import create_app, internal_topic_names
 from streams.broker import ensure_topics
-from streams.config import Settings
+from streams.config import Settings, bootstrap_servers
 from schemas import Severity
 from streams.metrics import Metrics, serve
 
-__all__ = ["run_worker", "bootstrap_servers"]
+__all__ = ["run_worker"]
 
 log = logging.getLogger(__name__)
-
-
-def bootstrap_servers(broker_url: str) -> str:
-    """`kafka://a:9092;kafka://b:9092` (Faust's form) -> `a:9092,b:9092` (Kafka clients' form)."""
-    hosts = []
-    for part in broker_url.replace(",", ";").split(";"):
-        part = part.strip()
-        if part:
-            hosts.append(part.split("://", 1)[-1])
-    return ",".join(hosts)
 
 
 def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
@@ -36,6 +26,7 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
         bootstrap_servers(settings.broker),
         internal_topic_names(settings),
         settings.topics.partitions,
+        **settings.kafka_client_config(),
     )
     app = create_app(settings, metrics)
     metrics.up.set(1)

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from streams.worker import bootstrap_servers
+from streams.config import bootstrap_servers
 
 __all__ = ["WorkerProcess", "free_port", "topic_env", "wait_until"]
 

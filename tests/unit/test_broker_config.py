@@ -38,18 +38,6 @@ def test_server_properties_single_node() -> None:
     assert set(factors.values()) == {"1"}
 
 
-@pytest.mark.parametrize(
-    ("bootstrap", "servers"),
-    [
-        ("127.0.0.1:9092", ["127.0.0.1:9092"]),
-        ("kafka://a:9092;kafka://b:9093", ["a:9092", "b:9093"]),
-        ("a:1, b:2,", ["a:1", "b:2"]),
-    ],
-)
-def test_bootstrap_forms(bootstrap: str, servers: list[str]) -> None:
-    assert broker._servers(bootstrap) == servers
-
-
 def test_cluster_id_is_a_kafka_uuid() -> None:
     for _ in range(200):
         cid = broker._cluster_id()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.config import Settings, from_env, with_overrides
-from streams.worker import bootstrap_servers
+from streams.config import Settings, bootstrap_servers, from_env, with_overrides
 
 
 def test_defaults_match_the_design() -> None:
@@ -46,3 +45,24 @@ def test_bootstrap_servers_from_faust_urls() -> None:
     assert bootstrap_servers("kafka://127.0.0.1:9092") == "127.0.0.1:9092"
     assert bootstrap_servers("kafka://a:1;kafka://b:2") == "a:1,b:2"
     assert bootstrap_servers("b1:9092,b2:9092") == "b1:9092,b2:9092"
+    assert bootstrap_servers("a:1, b:2,") == "a:1,b:2"
+
+
+def test_kafka_client_config_maps_security_settings() -> None:
+    assert Settings().kafka_client_config() == {}
+    s = from_env(
+        {
+            "TICKERTONE_SECURITY_PROTOCOL": "sasl_ssl",
+            "TICKERTONE_SASL_MECHANISM": "SCRAM-SHA-512",
+            "TICKERTONE_SASL_USERNAME": "svc",
+            "TICKERTONE_SASL_PASSWORD": "pw",
+            "TICKERTONE_SSL_CAFILE": "/etc/ca.pem",
+        }
+    )
+    assert s.kafka_client_config() == {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "svc",
+        "sasl_plain_password": "pw",
+        "ssl_cafile": "/etc/ca.pem",
+    }
