@@ -20,10 +20,11 @@ from typing import Any
 import faust
 
 from schemas import DeadLetter, NormalizedNews, decode, dumps
+from schemas.errors import InvalidMessage
 from streams.config import Settings
 from streams.dedupe import expired_ids, is_duplicate
 from streams.exchange_time import ExchangeMap
-from streams.ingest import Origin, ingest
+from streams.ingest import Origin, dead_letter, ingest
 from streams.lag import RebalanceSensor, update_from_faust
 from streams.metrics import Metrics
 from streams.scoring import scored_news
@@ -106,9 +107,9 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
     if "ingest" in settings.stages:
         _add_ingest(app, settings, metrics, raw, deadletter, valid, normalized)
     if "score" in settings.stages:
-        _add_score(app, settings, metrics, normalized, scored)
+        _add_score(app, settings, metrics, normalized, scored, deadletter)
     if "state" in settings.stages:
-        _add_state(app, settings, metrics, scored, signals, alerts)
+        _add_state(app, settings, metrics, scored, signals, alerts, deadletter)
     _add_monitoring(app, metrics)
     return app
 
@@ -192,6 +193,32 @@ def _add_ingest(
             del seen[story_id]
 
 
+def _decode_all(cls: type, events: list[faust.EventT]) -> tuple[list[Any], list[tuple[faust.EventT, InvalidMessage]]]:
+    """Decode every event's value as `cls`; the ones that fail come back with their error."""
+    records, rejected = [], []
+    for event in events:
+        try:
+            records.append(decode(cls, event.value))
+        except InvalidMessage as error:
+            rejected.append((event, error))
+    return records, rejected
+
+
+def _dead_letters(
+    deadletter: faust.TopicT, rejected: list[tuple[faust.EventT, InvalidMessage]], now: datetime, metrics: Metrics
+) -> list[tuple[faust.TopicT, bytes | None, bytes]]:
+    """Dead letters for messages on internal topics that a stage cannot use (a foreign writer,
+    a bug upstream): counted and kept with their origin, never allowed to stop the agent."""
+    letters = []
+    for event, error in rejected:
+        message = event.message
+        log.warning("dead-lettering %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
+        metrics.invalid.labels(error.reason.value).inc()
+        origin = Origin(message.topic, message.partition, message.offset, message.key)
+        letters.append((deadletter, message.key, dumps(dead_letter(error, event.value, origin, now))))
+    return letters
+
+
 async def _changelog_metadata(app: faust.App, table: faust.TableT) -> None:
     """Wait until the producer knows the table's changelog partitions.
 
@@ -224,7 +251,12 @@ async def _publish_then_record(
 
 
 def _add_score(
-    app: faust.App, settings: Settings, metrics: Metrics, normalized: faust.TopicT, scored: faust.TopicT
+    app: faust.App,
+    settings: Settings,
+    metrics: Metrics,
+    normalized: faust.TopicT,
+    scored: faust.TopicT,
+    deadletter: faust.TopicT,
 ) -> None:
     from inference import load_scorer
 
@@ -245,8 +277,11 @@ def _add_score(
     @app.agent(normalized, name="score")
     async def score_agent(stream: faust.StreamT) -> None:
         loop = asyncio.get_running_loop()
-        async for values in stream.take(cfg.batch_max, within=cfg.batch_wait_s):
-            stories = [decode(NormalizedNews, value) for value in values]
+        async for events in stream.take_events(cfg.batch_max, within=cfg.batch_wait_s):
+            stories, rejected = _decode_all(NormalizedNews, events)
+            if rejected:
+                for _, key, value in _dead_letters(deadletter, rejected, datetime.now(timezone.utc), metrics):
+                    await deadletter.send(key=key, value=value)
             started = time.perf_counter()
             results = await loop.run_in_executor(
                 executor, scorer.score_stories, [(story.headline, story.body) for story in stories]
@@ -268,6 +303,7 @@ def _add_state(
     scored: faust.TopicT,
     signals: faust.TopicT,
     alerts: faust.TopicT,
+    deadletter: faust.TopicT,
 ) -> None:
     state_cfg, alert_cfg = settings.state, settings.alerts
     # The table name carries the state schema version: a new layout starts a new changelog.
@@ -280,13 +316,15 @@ def _add_state(
     @app.agent(scored, name="state")
     async def state_agent(stream: faust.StreamT) -> None:
         await _changelog_metadata(app, table)
-        async for values in stream.take(state_cfg.batch_max, within=state_cfg.batch_wait_s):
-            out = fold_batch(values, load, state_cfg, alert_cfg, datetime.now(timezone.utc))
+        async for events in stream.take_events(state_cfg.batch_max, within=state_cfg.batch_wait_s):
+            now = datetime.now(timezone.utc)
+            out = fold_batch([event.value for event in events], load, state_cfg, alert_cfg, now)
             outputs = [(signals, k, v) for k, v in out.signals] + [(alerts, k, v) for k, v in out.alerts]
+            outputs += _dead_letters(deadletter, [(events[i], error) for i, error in out.rejected], now, metrics)
             await _publish_then_record(app, outputs, lambda: table.update({k: to_dict(v) for k, v in out.states.items()}))
-            now = time.time()
+            now_s = time.time()
             for ingested_at in out.ingested_at:
-                metrics.latency_seconds.observe(max(now - ingested_at, 0.0))
+                metrics.latency_seconds.observe(max(now_s - ingested_at, 0.0))
             for ticker, score in out.fast_scores.items():
                 metrics.top_movers.observe(ticker, score)
             for severity in out.severities:

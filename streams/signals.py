@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from schemas import Alert, ScoredNews, TickerSignal, decode, dumps
+from schemas.errors import InvalidMessage, Reason
 from streams.config import AlertSettings, StateSettings
 from streams.state import AlertDecision, SignalValues, StateEvent, TickerState, step
 
-__all__ = ["state_event", "ticker_signal", "alert_record", "BatchOutput", "fold_batch"]
+__all__ = ["state_event", "ticker_signal", "alert_record", "BatchOutput", "read_scored", "fold_batch"]
 
 
 def state_event(scored: ScoredNews) -> StateEvent:
@@ -74,6 +75,8 @@ class BatchOutput:
     `states`: the new state of every ticker touched (to write back once per ticker: a small
     changelog). `signals` / `alerts`: `(key, value)` messages in arrival order. `ingested_at`:
     epoch seconds at which each signalled story entered the worker (for the latency metric).
+    `rejected`: `(position in the batch, error)` for values that are not a usable ScoredNews,
+    for the caller to dead-letter; the rest of the batch is applied as usual.
     """
 
     states: dict[bytes, TickerState] = field(default_factory=dict)
@@ -83,6 +86,16 @@ class BatchOutput:
     ingested_at: list[float] = field(default_factory=list)
     fast_scores: dict[str, float] = field(default_factory=dict)
     duplicates: int = 0
+    rejected: list[tuple[int, InvalidMessage]] = field(default_factory=list)
+
+
+def read_scored(value: bytes) -> tuple[ScoredNews, StateEvent]:
+    """Decode one ScoredNews and its state event; InvalidMessage when either is unusable."""
+    record = decode(ScoredNews, value)
+    try:
+        return record, state_event(record)
+    except ValueError as error:  # non-finite or negative numbers: they would poison the sums
+        raise InvalidMessage(Reason.SCHEMA, str(error)) from error
 
 
 def fold_batch(
@@ -97,11 +110,15 @@ def fold_batch(
     Pure apart from `load`: the Faust agent and the plain-Kafka benchmark loop share it.
     """
     out = BatchOutput()
-    for value in values:
-        record = decode(ScoredNews, value)
+    for position, value in enumerate(values):
+        try:
+            record, event = read_scored(value)
+        except InvalidMessage as error:
+            out.rejected.append((position, error))
+            continue
         key = record.ticker.encode("utf-8")
         state = out.states.get(key)
-        result = step(load(key) if state is None else state, state_event(record), state_cfg, alert_cfg)
+        result = step(load(key) if state is None else state, event, state_cfg, alert_cfg)
         if result.values is None:  # a story id this ticker already counted
             out.duplicates += 1
             continue

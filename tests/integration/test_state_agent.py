@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kafka import KafkaProducer
 
-from schemas import Alert, ScoredNews, TickerSignal, decode, dumps
+from schemas import Alert, DeadLetter, ScoredNews, TickerSignal, decode, dumps
 from streams.config import StateSettings
 from streams.exchange_time import stamp
 from streams.signals import state_event
@@ -69,6 +69,14 @@ def _produce(bootstrap: str, topic: str, stories: list[ScoredNews], rate: float 
     producer.close()
 
 
+def _produce_raw(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for value in values:
+        producer.send(topic, key=b"T00", value=value)
+    producer.flush()
+    producer.close()
+
+
 def _assert_close(got: TickerSignal, want: SignalValues) -> None:
     for name in ("score_fast", "score_slow", "exposure", "buzz", "zscore", "linear_window_score"):
         g, w = getattr(got, name), getattr(want, name)
@@ -79,12 +87,18 @@ def _assert_close(got: TickerSignal, want: SignalValues) -> None:
 def test_signals_equal_the_reference(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
     stories = _stories(1500, seed=1)
     redelivered = stories[100:160]  # a feed sending some stories again: no signal, no double count
+    garbage = [b"not json", b'{"id": "x", "ticker": "T00"}', dumps(stories[5]).replace(b'"score":', b'"score":1e999,"x":')]
     with WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state") as worker:
         worker.wait_ready()
         _produce(kafka_bootstrap, worker.topic("scored"), stories + redelivered)
+        _produce_raw(kafka_bootstrap, worker.topic("scored"), garbage)
         out = list(iter_messages(kafka_bootstrap, worker.topic("signals"), True, len(stories) + 1, timeout=30))
         alerts = list(iter_messages(kafka_bootstrap, worker.topic("alerts"), True, None, timeout=5))
+        letters = list(iter_messages(kafka_bootstrap, worker.topic("deadletter"), True, len(garbage) + 1, timeout=10))
         assert worker.alive(), worker.log_tail()
+
+    # Unusable messages on the internal topic are dead-lettered; the agent keeps going.
+    assert sorted(decode(DeadLetter, v).original_bytes() for v in letters) == sorted(garbage)
 
     signals = [decode(TickerSignal, value) for value in out]
     reference = reference_signals([state_event(s) for s in stories], StateSettings())
