@@ -10,13 +10,21 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import orjson
+
 from schemas import DeadLetter, NormalizedNews, validate_news
 from schemas.errors import InvalidMessage, Reason
 from streams.exchange_time import ExchangeMap, stamp_story
 
-__all__ = ["Origin", "ingest", "dead_letter"]
+__all__ = ["Origin", "MAX_ORIGINAL_BYTES", "ingest", "dead_letter"]
 
 log = logging.getLogger(__name__)
+
+# The most original bytes a dead letter keeps (only a too_large message can have more). As
+# base64 (4/3) with the envelope it stays well inside the 4 MiB that the worker's producer and
+# the topics accept (streams.app.MAX_MESSAGE_BYTES): a dead letter that could not be published
+# would crash the agent and lose the message.
+MAX_ORIGINAL_BYTES = 2 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -30,21 +38,35 @@ class Origin:
 
 
 def _text_or_base64(data: bytes | None) -> tuple[str | None, str]:
+    """UTF-8 text, or base64 when the bytes are not UTF-8 or when base64 is the shorter form:
+    JSON writes a control character as 6 bytes and a quote as 2, so text of them would grow
+    up to six-fold, while base64 never grows past 4/3."""
     if data is None:
         return None, "utf-8"
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return base64.b64encode(data).decode("ascii"), "base64"
+        text = None
+    if text is not None and len(orjson.dumps(text)) - 2 <= 4 * ((len(data) + 2) // 3):
+        return text, "utf-8"
+    return base64.b64encode(data).decode("ascii"), "base64"
 
 
 def dead_letter(error: InvalidMessage, value: bytes | None, origin: Origin, failed_at: datetime) -> DeadLetter:
-    """The dead letter for `value`: reason, message, original bytes and where it came from."""
+    """The dead letter for `value`: reason, message, original bytes and where it came from.
+
+    A value over `MAX_ORIGINAL_BYTES` keeps only its first `MAX_ORIGINAL_BYTES` bytes, and the
+    message says so.
+    """
+    message = error.message
+    if value is not None and len(value) > MAX_ORIGINAL_BYTES:
+        message += f" (original truncated to its first {MAX_ORIGINAL_BYTES} of {len(value)} bytes)"
+        value = value[:MAX_ORIGINAL_BYTES]
     original, encoding = _text_or_base64(value)
     key, key_encoding = _text_or_base64(origin.key)
     return DeadLetter(
         reason=error.reason.value,
-        message=error.message,
+        message=message,
         original=original if original is not None else "",
         encoding=encoding,
         key=key,

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
 import orjson
-from kafka import KafkaProducer
 
 from schemas import DeadLetter, NormalizedNews, decode
-from streams.replay import read_records
 from streams.tail import iter_messages
+from support.kafka import produce
+from support.stories import SAMPLE, news_messages
 from support.worker import WorkerProcess
-
-SAMPLE = Path(__file__).resolve().parents[2] / "streams" / "sample"
 
 # streams/sample/malformed.jsonl, line by line (see its SOURCE.md): the reason each must get.
 MALFORMED_REASONS = [
@@ -34,31 +31,6 @@ MALFORMED_REASONS = [
 ]
 
 
-def _good_records(n: int) -> list:
-    seen: set[bytes] = set()
-    records = []
-    for record in read_records(SAMPLE / "benzinga_headlines.csv"):
-        if record.key not in seen:
-            seen.add(record.key)
-            records.append(record)
-        if len(records) == n:
-            break
-    return records
-
-
-def _produce(bootstrap: str, topic: str, values: list[tuple[bytes | None, bytes]], rate: float | None = None) -> None:
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=4 * 1024 * 1024)
-    started = time.monotonic()
-    for i, (key, value) in enumerate(values):
-        if rate:
-            delay = started + i / rate - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-        producer.send(topic, key=key, value=value)
-    producer.flush()
-    producer.close()
-
-
 def _collect(bootstrap: str, topic: str, count: int, timeout: float) -> list[bytes]:
     """Read `topic` from the beginning until `count` messages arrived or `timeout` of silence."""
     return list(iter_messages(bootstrap, topic, from_beginning=True, max_messages=count, timeout=timeout))
@@ -67,7 +39,7 @@ def _collect(bootstrap: str, topic: str, count: int, timeout: float) -> list[byt
 def test_good_stories_pass_once_and_bad_ones_reach_the_dead_letter_topic(
     kafka_bootstrap: str, unique_prefix: str, tmp_path: Path
 ) -> None:
-    good = _good_records(200)
+    good = news_messages(200)
     malformed = (SAMPLE / "malformed.jsonl").read_bytes().splitlines()
     too_large = orjson.dumps(
         {"id": "huge", "published_at": "2020-06-05T14:30:00Z", "headline": "x", "tickers": ["A"], "body": "y" * 1_000_100}
@@ -77,15 +49,15 @@ def test_good_stories_pass_once_and_bad_ones_reach_the_dead_letter_topic(
 
     with WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="ingest") as worker:
         worker.wait_ready()
-        mixed = [(r.key, r.value) for r in good] + bad
+        mixed = good + bad
         random.Random(7).shuffle(mixed)
-        _produce(kafka_bootstrap, worker.topic("raw"), mixed)
+        produce(kafka_bootstrap, worker.topic("raw"), mixed)
         normalized = _collect(kafka_bootstrap, worker.topic("normalized"), len(good) + 1, timeout=60)
         letters = _collect(kafka_bootstrap, worker.topic("deadletter"), len(bad) + 1, timeout=15)
         assert worker.alive(), worker.log_tail()
 
     stories = [decode(NormalizedNews, value) for value in normalized]
-    assert sorted(s.id for s in stories) == sorted(r.key.decode() for r in good)
+    assert sorted(s.id for s in stories) == sorted(key.decode() for key, _ in good)
     dead = [decode(DeadLetter, value) for value in letters]
     assert Counter(d.reason for d in dead) == Counter(expected_reasons)
     by_original = {d.original_bytes(): d for d in dead}
@@ -94,23 +66,22 @@ def test_good_stories_pass_once_and_bad_ones_reach_the_dead_letter_topic(
         assert letter.topic == worker.topic("raw") and letter.offset >= 0 and letter.message
     assert by_original[malformed[1]].encoding == "base64"
     assert by_original[too_large].key == "huge-key"
-    first = next(s for s in stories if s.id == good[0].key.decode())
+    first = next(s for s in stories if s.id == good[0][0].decode())
     assert first.stamps[0].ticker == first.tickers[0]
 
 
 def test_redelivered_story_passes_once_even_across_a_restart(
     kafka_bootstrap: str, unique_prefix: str, tmp_path: Path
 ) -> None:
-    good = [(r.key, r.value) for r in _good_records(50)]
+    good = news_messages(50)
     worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="ingest").start().wait_ready()
     try:
-        _produce(kafka_bootstrap, worker.topic("raw"), good + good[:20])
+        produce(kafka_bootstrap, worker.topic("raw"), good + good[:20])
         assert len(_collect(kafka_bootstrap, worker.topic("normalized"), 80, timeout=20)) == 50
         worker.stop()
         worker.start().wait_ready()  # same state dir and app id: seen ids come back from the changelog
-        _produce(kafka_bootstrap, worker.topic("raw"), good[10:40])
-        fresh = _good_records(51)[-1]
-        _produce(kafka_bootstrap, worker.topic("raw"), [(fresh.key, fresh.value)])
+        produce(kafka_bootstrap, worker.topic("raw"), good[10:40])
+        produce(kafka_bootstrap, worker.topic("raw"), news_messages(51)[-1:])
         out = _collect(kafka_bootstrap, worker.topic("normalized"), 100, timeout=30)
         assert worker.alive(), worker.log_tail()
     finally:
@@ -120,9 +91,9 @@ def test_redelivered_story_passes_once_even_across_a_restart(
 
 
 def test_killed_worker_resumes_without_loss(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
-    good = [(r.key, r.value) for r in _good_records(3000)]
+    good = news_messages(3000)
     worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="ingest").start().wait_ready()
-    feeder = threading.Thread(target=_produce, args=(kafka_bootstrap, worker.topic("raw"), good, 400.0))
+    feeder = threading.Thread(target=produce, args=(kafka_bootstrap, worker.topic("raw"), good, 400.0))
     feeder.start()
     try:
         worker.kill_repeatedly(3, seed=11)

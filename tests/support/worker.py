@@ -54,6 +54,15 @@ class WorkerProcess:
         """The topic name this worker uses for `key` (e.g. "normalized")."""
         return self.env[f"TICKERTONE_TOPIC_{key.upper()}"]
 
+    @property
+    def group(self) -> str:
+        """The app id, which is also the worker's consumer group."""
+        return self.env["TICKERTONE_APP_ID"]
+
+    def pid(self) -> int | None:
+        """The process id of the running worker, None when it is not running."""
+        return self.proc.pid if self.alive() else None
+
     def start(self) -> WorkerProcess:
         """Start the worker (returns at once; the worker joins its group in the background)."""
         log = self.log_path.open("ab")
@@ -106,6 +115,10 @@ class WorkerProcess:
     def alive(self) -> bool:
         """True while the process runs."""
         return self.proc is not None and self.proc.poll() is None
+
+    def agent_crashes(self) -> list[str]:
+        """Log lines (all runs) of agents that crashed: Faust restarts them, losing the event."""
+        return [line for line in self._log_text(this_run=False).splitlines() if "Crashed reason=" in line]
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the worker's log, for assertion messages."""

@@ -1,17 +1,20 @@
-"""Fixtures for tests against a real Kafka broker.
+"""Fixtures and markers shared by every test folder.
 
 `kafka_bootstrap` is one broker for the whole session: an `EmbeddedBroker` on a free port in
 a temporary directory, or the broker named by `TICKERTONE_TEST_BOOTSTRAP` (host:port) when CI
 or a developer already runs one. Tests share it, so they name their topics with
-`unique_prefix` and never assume an empty broker. Every test in this folder is marked
-`integration` (`pytest -m "not integration"` skips them).
+`unique_prefix` and never assume an empty broker. `own_broker` is a test's own broker, for
+tests that stop or restart it.
+
+Markers: every test under `integration/` and `reliability/` is marked `integration`
+(`pytest -m "not integration"` skips them). Tests marked `slow` (the long reliability runs)
+are skipped unless the `-m` expression names `slow` (`make reliability` runs `-m slow`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,21 +22,20 @@ from pathlib import Path
 import pytest
 
 from streams.broker import EmbeddedBroker, JavaNotFound, fetch_jars
+from support.worker import free_port as _free_port
 
 HERE = Path(__file__).resolve().parent
+BROKER_FOLDERS = (HERE / "integration", HERE / "reliability")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # This hook sees the whole session's items: mark only the ones collected from this folder.
+    slow_selected = "slow" in (config.getoption("markexpr") or "")
+    skip_slow = pytest.mark.skip(reason="long run: select it with -m slow (make reliability)")
     for item in items:
-        if HERE in item.path.parents:
+        if any(folder in item.path.parents for folder in BROKER_FOLDERS):
             item.add_marker(pytest.mark.integration)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        if "slow" in item.keywords and not slow_selected:
+            item.add_marker(skip_slow)
 
 
 @pytest.fixture
@@ -55,15 +57,30 @@ def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if external:
         yield external
         return
-    broker = EmbeddedBroker(tmp_path_factory.mktemp("kafka"), port=_free_port())
-    try:
-        broker.start()
-    except JavaNotFound as err:
-        pytest.skip(str(err))
+    broker = _start_or_skip(EmbeddedBroker(tmp_path_factory.mktemp("kafka"), port=_free_port()))
     try:
         yield broker.bootstrap
     finally:
         broker.stop()
+
+
+@pytest.fixture
+def own_broker(tmp_path: Path, kafka_jars: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of this test's own, which it may stop and restart (same port, same data)
+    without disturbing the session's broker."""
+    broker = _start_or_skip(EmbeddedBroker(tmp_path / "kafka", port=_free_port(), jars=kafka_jars))
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+def _start_or_skip(broker: EmbeddedBroker) -> EmbeddedBroker:
+    try:
+        broker.start()
+    except JavaNotFound as err:
+        pytest.skip(str(err))
+    return broker
 
 
 @pytest.fixture

@@ -1,0 +1,105 @@
+"""Good and bad raw stories through a full-pipeline worker (ingest, score, state), and the
+checks that nothing was lost or counted twice, for the chaos and outage scenarios."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from kafka.producer.future import RecordMetadata
+
+from schemas import DeadLetter, NormalizedNews, ScoredNews, TickerSignal, decode
+from support.checks import RawOffset, assert_dead_lettered, assert_state_exact, dedupe_dead_letters, first_copies
+from support.hostile import Bad, mutations
+from support.kafka import LagProbe, TopicReader
+from support.stories import SAMPLE, news_messages, tickers_by_id
+from support.worker import WorkerProcess, wait_until
+
+__all__ = ["Mix"]
+
+Message = tuple[bytes | None, bytes | None]
+
+
+def _malformed_sample() -> list[Bad]:
+    """streams/sample/malformed.jsonl, line by line (their reasons are checked in tests/integration)."""
+    return [Bad(line, None, None, "sample") for line in (SAMPLE / "malformed.jsonl").read_bytes().splitlines()]
+
+
+@dataclass
+class Mix:
+    """`n_good` distinct valid stories and the malformed sample plus `n_bad` spoiled stories,
+    shuffled together; `record` where each landed, then `verify` a worker's outputs."""
+
+    n_good: int
+    n_bad: int
+    seed: int
+    good: list[tuple[bytes, bytes]] = field(init=False)
+    messages: list[Message] = field(init=False)
+    bad_at: dict[int, Bad] = field(init=False)  # position in `messages` -> the bad message there
+    sent: list[RecordMetadata] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.good = news_messages(self.n_good)
+        # No megabyte bodies here: the fuzz scenario covers them, and they are slow to move.
+        bad = _malformed_sample() + [b for b in mutations(self.n_bad, self.seed) if b.breaker != "megabytes"]
+        entries: list[tuple[Message, Bad | None]] = [(message, None) for message in self.good]
+        entries += [((b.key, b.value), b) for b in bad]
+        random.Random(self.seed).shuffle(entries)
+        self.messages = [message for message, _ in entries]
+        self.bad_at = {i: b for i, (_, b) in enumerate(entries) if b is not None}
+
+    def chunks(self, n: int) -> Iterator[list[Message]]:
+        """The messages in `n` consecutive parts."""
+        size = -(-len(self.messages) // n)
+        return (self.messages[i : i + size] for i in range(0, len(self.messages), size))
+
+    def record(self, metadata: list[RecordMetadata]) -> None:
+        """Note where the next messages landed (call in sending order)."""
+        self.sent.extend(metadata)
+
+    def verify(self, worker: WorkerProcess, timeout: float) -> dict[str, int]:
+        """Wait until every story has its signals, every bad message its dead letter and the
+        worker's group has consumed everything; then check all four outputs exactly. Returns how
+        many repeats (same story or same dead letter again, after a kill) each topic held."""
+        assert len(self.sent) == len(self.messages), "every message must be sent before checking"
+        stories = tickers_by_id(self.good)
+        pairs = {(story_id, ticker) for story_id, tickers in stories.items() for ticker in tickers}
+        where = [(m.topic, m.partition, m.offset) for m in self.sent]
+        expected_bad: dict[RawOffset, Bad] = {where[i]: bad for i, bad in self.bad_at.items()}
+        bootstrap = worker.bootstrap
+        with (
+            TopicReader(bootstrap, worker.topic("signals"), lambda r: decode(TickerSignal, r.value)) as signals,
+            TopicReader(bootstrap, worker.topic("deadletter"), lambda r: decode(DeadLetter, r.value)) as letters,
+            LagProbe(bootstrap, worker.group, [worker.topic(t) for t in ("raw", "normalized", "scored")]) as probe,
+        ):
+
+            missing: dict[str, int | None] = {}
+
+            def complete() -> bool:
+                missing["signals"] = len(pairs - {(s.news_id, s.ticker) for s in signals.read()})
+                lettered = {(d.topic, d.partition, d.offset) for d in letters.read()}
+                missing["dead letters"] = len(expected_bad.keys() - lettered)
+                missing["lag"] = probe.lag()
+                return not any(missing.values()) and missing["lag"] is not None
+
+            done = wait_until(complete, timeout, interval=2.0)
+            assert done, f"after {timeout} s, missing {missing}:\n{worker.log_tail()}"
+            signal_list, letter_list = signals.read(), letters.read()
+        with TopicReader(bootstrap, worker.topic("normalized"), lambda r: decode(NormalizedNews, r.value).id) as reader:
+            normalized = reader.read()
+        with TopicReader(bootstrap, worker.topic("scored"), lambda r: decode(ScoredNews, r.value)) as reader:
+            scored, scored_repeats = first_copies(reader.read())
+
+        assert set(normalized) == stories.keys()
+        assert {(s.id, s.ticker) for s in scored} == pairs
+        assert_state_exact(scored, signal_list, Counter(ticker for _, ticker in pairs))
+        by_offset, letter_repeats = dedupe_dead_letters(letter_list)
+        assert_dead_lettered(by_offset, expected_bad)
+        return {
+            "normalized_repeats": len(normalized) - len(stories),
+            "scored_repeats": scored_repeats,
+            "signal_repeats": len(signal_list) - len(pairs),
+            "dead_letter_repeats": letter_repeats,
+        }
