@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install kafka demo test test-fast
+.PHONY: install kafka demo test test-fast report reliability
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,11 @@ test: install kafka
 
 test-fast: install
 	$(BIN)/python -m pytest -m "not integration"; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+
+# The long reliability runs (RELIABILITY.md): chaos, fuzz, burst, outage at full size, ~20 min on 2 cores.
+reliability: install kafka
+	$(BIN)/python -m pytest tests/reliability -m slow
+
+# The committed replay evaluation: model vs lexicon on the bundled sample (about a minute on 2 cores).
+report: install
+	$(BIN)/tickertone evaluate --out reports/sample

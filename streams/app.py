@@ -27,7 +27,7 @@ from streams.exchange_time import ExchangeMap
 from streams.ingest import Origin, dead_letter, ingest
 from streams.lag import RebalanceSensor, update_from_faust
 from streams.metrics import Metrics
-from streams.scoring import scored_news
+from streams.scoring import load_configured_scorer, scored_news
 from streams.signals import fold_batch
 from streams.state import TickerState, from_dict, to_dict
 
@@ -258,16 +258,8 @@ def _add_score(
     scored: faust.TopicT,
     deadletter: faust.TopicT,
 ) -> None:
-    from inference import load_scorer
-
     cfg = settings.scoring
-    scorer = load_scorer(
-        cfg.model,
-        cfg.provider,
-        max_sentences=cfg.max_sentences,
-        negative_penalty=cfg.negative_penalty,
-        batch_size=cfg.batch_max,
-    )
+    scorer = load_configured_scorer(cfg)
     metrics.set_model(scorer.model_name, scorer.provider, scorer.precision)
     log.info("scoring with %s on %s (%s)", scorer.model_name, scorer.provider, scorer.precision)
     # One inference thread: ONNX Runtime parallelises inside a batch and releases the GIL, so

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,6 +73,42 @@ def _cmd_tail(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from streams.evaluate import BUNDLED_NEWS, BUNDLED_PRICES, DEFAULT_BENCHMARK, DEFAULT_SIGNAL, SCORERS
+    from streams.evaluate.report import write_report
+    from streams.evaluate.run import Options, evaluate
+
+    settings = _settings(args)
+    scorers = tuple(dict.fromkeys(args.scorer or SCORERS))
+    options = Options(
+        news=args.news,
+        prices=args.prices,
+        signal=args.signal,
+        scorers=scorers,
+        benchmark=args.benchmark,
+        ingest=settings.ingest,
+        scoring=settings.scoring,
+        state=settings.state,
+    )
+    # The command as the report shows it: the options that change the result, nothing local.
+    command = ["tickertone", "evaluate"]
+    for flag, value, default in (
+        ("--news", args.news, BUNDLED_NEWS),
+        ("--prices", args.prices, BUNDLED_PRICES),
+        ("--signal", args.signal, DEFAULT_SIGNAL),
+        ("--benchmark", args.benchmark, DEFAULT_BENCHMARK),
+    ):
+        if value != default:
+            command += [flag, str(value)]
+    if scorers != SCORERS:
+        command += [part for name in scorers for part in ("--scorer", name)]
+    command += ["--out", str(args.out)]
+    evaluation = evaluate(options, progress=not args.no_progress)
+    path = write_report(evaluation, args.out, shlex.join(command), progress=not args.no_progress)
+    print(f"report written to {path}")
+    return 0
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
@@ -123,6 +160,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=200.0, help="replay rate, messages per second")
     p.add_argument("--duration", type=float, help="stop after S seconds (default: until Ctrl-C)")
     p.set_defaults(func=_cmd_demo)
+
+    from streams.evaluate import BUNDLED_NEWS, BUNDLED_PRICES, DEFAULT_BENCHMARK, DEFAULT_SIGNAL, IC_FIELDS, SCORERS
+
+    p = sub.add_parser("evaluate", help="replay evaluation: does the signal predict returns? (report + plots)")
+    p.add_argument("--news", type=Path, default=BUNDLED_NEWS, help="CSV or JSONL news (default: the bundled sample)")
+    p.add_argument("--prices", type=Path, default=BUNDLED_PRICES, help="daily price files dir (default: the sample's)")
+    p.add_argument("--out", type=Path, default=Path("reports/evaluation"), help="report dir (default reports/evaluation)")
+    p.add_argument("--signal", choices=IC_FIELDS, default=DEFAULT_SIGNAL, help=f"field judged (default {DEFAULT_SIGNAL})")
+    p.add_argument("--scorer", action="append", choices=SCORERS, help="repeat for several (default: model and lexicon)")
+    p.add_argument("--benchmark", default=DEFAULT_BENCHMARK, help=f"returns in excess of its (default {DEFAULT_BENCHMARK})")
+    p.add_argument("--model", type=Path, help="exported model dir (env TICKERTONE_MODEL; default bundled)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=_cmd_evaluate)
 
     add_model_commands(sub)
     return parser

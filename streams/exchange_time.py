@@ -7,7 +7,7 @@ module only adds the extended-hours windows and the rule for which session a sto
 from __future__ import annotations
 
 import csv
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -20,7 +20,7 @@ import exchange_calendars as xcals
 from schemas import NewsItem, NormalizedNews, Phase, TickerStamp
 from schemas.errors import InvalidMessage, Reason
 
-__all__ = ["DEFAULT_MIC", "BUNDLED_MAP", "Stamp", "stamp", "ExchangeMap", "stamp_story"]
+__all__ = ["DEFAULT_MIC", "BUNDLED_MAP", "Stamp", "stamp", "session_closes", "ExchangeMap", "stamp_story"]
 
 DEFAULT_MIC = "XNYS"
 BUNDLED_MAP = Path(__file__).with_name("exchanges.csv")
@@ -141,6 +141,20 @@ def stamp(published_at: datetime, mic: str = DEFAULT_MIC) -> Stamp:
         exchange=schedule.name,
         published_at_utc=utc,
     )
+
+
+def session_closes(mic: str, first: date, last: date) -> list[tuple[date, datetime]]:
+    """The sessions of `mic` from `first` to `last` (both included) with their UTC closes.
+
+    The same schedule `stamp` uses, so a story's `session` is the first of these whose close
+    is after its `published_at`. Raises `InvalidMessage` (`unknown_exchange`) as `stamp` does.
+    """
+    schedule = _schedule(mic)
+    lo = bisect_left(schedule.sessions, first)
+    hi = bisect_right(schedule.sessions, last)
+    return [
+        (schedule.sessions[i], _EPOCH + schedule.closes[i] * _MICROSECOND) for i in range(lo, hi)
+    ]
 
 
 @dataclass(frozen=True)

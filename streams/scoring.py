@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from schemas import NormalizedNews, ScoredNews
+from typing import TYPE_CHECKING
 
-__all__ = ["scored_news"]
+from schemas import NormalizedNews, ScoredNews
+from streams.config import ScoringSettings
+
+if TYPE_CHECKING:
+    from inference import Scorer
+
+__all__ = ["load_configured_scorer", "scored_news"]
+
+
+def load_configured_scorer(cfg: ScoringSettings) -> Scorer:
+    """The scorer `cfg` describes (model dir, provider, sentence cap, penalty, batch size)."""
+    from inference import load_scorer  # onnxruntime and tokenizers load only when scoring
+
+    return load_scorer(
+        cfg.model,
+        cfg.provider,
+        max_sentences=cfg.max_sentences,
+        negative_penalty=cfg.negative_penalty,
+        batch_size=cfg.batch_max,
+    )
 
 
 def scored_news(story: NormalizedNews, score: float, confidence: float, n_sentences: int, model: str) -> list[ScoredNews]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -28,6 +28,7 @@ __all__ = [
     "TickerState",
     "apply",
     "read",
+    "read_at",
     "session_index",
     "to_dict",
     "from_dict",
@@ -226,6 +227,24 @@ def read(state: TickerState, cfg: StateSettings) -> SignalValues:
         linear_window_score=_window_score(state, cfg.linear_window_sessions),
         n_events=state.n_events,
     )
+
+
+def read_at(state: TickerState, t: float, cfg: StateSettings) -> SignalValues:
+    """The signal values of `state` as of time `t` (epoch seconds), no story having come since.
+
+    The decayed sums are carried from the latest story to `t`: `exposure` and `buzz` decay by
+    `2 ** (-(t - T) / fast_half_life_s)`; the scores (`N / D` ratios, per-session means and the
+    z-score of the fast score) do not change with time alone. Raises ValueError when `t` is
+    before the latest story: those values would use a story from after `t` (look-ahead).
+    """
+    values = read(state, cfg)
+    latest = state.fast.T
+    if latest is None:
+        return values
+    if t < latest:
+        raise ValueError(f"read_at({t}) is before the state's latest story at {latest}")
+    f = 2.0 ** (-(t - latest) / cfg.fast_half_life_s)
+    return replace(values, exposure=values.exposure * f, buzz=values.buzz * f)
 
 
 def _window_score(state: TickerState, n: int) -> float:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from schemas import NewsItem, Phase
 from schemas.errors import InvalidMessage, Reason
-from streams.exchange_time import ExchangeMap, stamp, stamp_story
+from streams.exchange_time import ExchangeMap, session_closes, stamp, stamp_story
 
 RESOURCES = Path(__file__).parent / "resources"
 SAMPLE = Path(__file__).parents[3] / "streams" / "sample" / "benzinga_headlines.csv"
@@ -206,3 +206,13 @@ def test_stamp_story_refuses_a_ticker_on_an_unknown_exchange() -> None:
     with pytest.raises(InvalidMessage) as caught:
         stamp_story(_item(), ExchangeMap({"BARC": "XXXX"}), received_at=WORKER_NOW)
     assert caught.value.reason is Reason.UNKNOWN_EXCHANGE
+
+
+def test_session_closes_are_the_boundaries_stamp_uses() -> None:
+    closes = session_closes("XNYS", date(2023, 11, 22), date(2023, 11, 27))
+    assert [day for day, _ in closes] == [date(2023, 11, 22), date(2023, 11, 24), date(2023, 11, 27)]
+    assert closes[1][1] == datetime(2023, 11, 24, 18, 0, tzinfo=timezone.utc)  # early close, 13:00 New York
+    for (day, close), (next_day, _) in zip(closes, closes[1:]):
+        assert stamp(close - timedelta(microseconds=1)).session == day
+        assert stamp(close).session == next_day
+    assert session_closes("XNYS", date(2023, 11, 25), date(2023, 11, 26)) == []  # a weekend
