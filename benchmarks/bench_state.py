@@ -5,7 +5,9 @@ write one TickerSignal per story through `streams.signals.fold_batch`. Throughpu
 the output records' Kafka timestamps: N / (last - first), so start-up and group joins do not
 count. The Faust run is the real worker (`tickertone worker`, stages=state: changelogged table,
 outputs-before-state flushes); the plain loop keeps its state in a dict (no changelog, no
-recovery): it is the ceiling, not an equal.
+recovery): it is the ceiling, not an equal. A third row is an empty Faust agent
+(`faust_floor.py`: same `take_events` batches, no work), timed inside the agent: what Faust's
+per-message machinery alone allows here.
 
     python benchmarks/bench_state.py [--events 50000] [--tickers 200] [--bootstrap HOST:PORT]
 """
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -98,6 +101,17 @@ def run_faust(bootstrap: str, source: str, n: int, work: Path) -> float:
             worker.wait(60)
 
 
+def run_faust_floor(bootstrap: str, source: str, n: int) -> float:
+    script = Path(__file__).with_name("faust_floor.py")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(script.parent.parent), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(script), bootstrap, source, str(n)], env=env,
+                          capture_output=True, text=True, timeout=600)
+    rate = re.search(r"RATE (\d+)", done.stdout + done.stderr)  # Faust routes print() to its log
+    if rate is None:
+        raise RuntimeError(f"faust_floor.py gave no rate:\n{done.stdout}\n{done.stderr}")
+    return float(rate.group(1))
+
+
 async def _plain(bootstrap: str, source: str, sink: str, n: int) -> None:
     consumer = AIOKafkaConsumer(
         source, bootstrap_servers=bootstrap, group_id=source + "-plain",
@@ -149,11 +163,14 @@ def main() -> int:
             fill(bootstrap, source, scored_stories(args.events, args.tickers))
             plain = run_plain(bootstrap, source, args.events)
             faust = run_faust(bootstrap, source, args.events, work)
+            floor = run_faust_floor(bootstrap, source, args.events)
         finally:
             if broker:
                 broker.stop()
     print(f"| engine | events/s |\n|---|---:|\n| plain aiokafka loop (no changelog) | {plain:,.0f} |")
-    print(f"| Faust state agent (tickertone worker) | {faust:,.0f} |\nratio Faust/plain: {faust / plain:.2f}")
+    print(f"| Faust state agent (tickertone worker) | {faust:,.0f} |")
+    print(f"| empty Faust agent (take_events, no work) | {floor:,.0f} |")
+    print(f"ratio Faust/plain: {faust / plain:.2f}; Faust state agent / empty Faust agent: {faust / floor:.2f}")
     return 0
 
 
