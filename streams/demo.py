@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -84,6 +85,11 @@ def _follow(bootstrap: str, topics: dict[str, str], view: DemoView, stop: thread
         consumer.close()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops the demo like Ctrl-C does: the worker and the broker go with it."""
+    raise KeyboardInterrupt
+
+
 def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     """Broker + worker + replay + live view. Returns 0 after Ctrl-C or `--duration`."""
     data = Path(os.environ.get("TICKERTONE_DEMO_DIR", "var/demo"))
@@ -111,10 +117,12 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     def feed() -> None:
         for path in SAMPLES:
-            view.counts["sent"] += replay(path, bootstrap, t.raw, rate=args.rate, progress=False, by_time=True)
+            view.counts["sent"] += replay(path, bootstrap, t.raw, rate=args.rate, progress=False, by_time=True, stop=stop)
 
-    threading.Thread(target=feed, daemon=True).start()
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
     deadline = time.monotonic() + args.duration if args.duration else None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with Live(view.render(), refresh_per_second=4, screen=False) as live:
             while deadline is None or time.monotonic() < deadline:
@@ -126,7 +134,9 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         stop.set()
+        feeder.join(timeout=30)  # the replay stops and its sends are acknowledged while Kafka runs
         worker.terminate()
         worker.wait(timeout=60)
         broker.stop()

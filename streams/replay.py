@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -99,11 +100,13 @@ def replay(
     progress: bool = True,
     by_time: bool = False,
     producer_config: dict[str, object] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Publish every record of `path` to `topic`; return how many were sent.
 
     `rate` caps messages per second (None = as fast as the broker takes them). Waits for every
     send to be acknowledged (acks=all) before returning, so a returned count is a delivered count.
+    `stop`, once set, ends the replay early (what was sent is still acknowledged and counted).
     """
     from tqdm import tqdm
 
@@ -122,6 +125,8 @@ def replay(
     try:
         with tqdm(total=total, unit="msg", disable=not progress or total < 1000, file=None) as bar:
             for record in read_records(path, by_time):
+                if stop is not None and stop.is_set():
+                    break
                 if rate:
                     delay = started + sent / rate - time.monotonic()
                     if delay > 0:
