@@ -30,6 +30,7 @@ from streams.metrics import Metrics
 from streams.scoring import load_configured_scorer, scored_news
 from streams.signals import fold_batch
 from streams.state import TickerState, from_dict, to_dict
+from streams.transport import RewindingTransport
 
 __all__ = ["create_app", "internal_topic_names"]
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         broker_session_timeout=10.0,
         broker_heartbeat_interval=2.0,
     )
+    app.transport = RewindingTransport(app.conf.broker_consumer, app)  # before any topic exists
 
     def topic(name: str) -> faust.TopicT:
         return app.topic(

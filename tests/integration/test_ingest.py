@@ -100,6 +100,7 @@ def test_killed_worker_resumes_without_loss(kafka_bootstrap: str, unique_prefix:
         feeder.join()
         out = _collect(kafka_bootstrap, worker.topic("normalized"), 10**9, timeout=30)
         assert worker.alive(), worker.log_tail()
+        assert not worker.skipped_offsets(), worker.skipped_offsets()[:3]
     finally:
         feeder.join()
         worker.stop()

@@ -58,6 +58,7 @@ def test_kills_and_a_broker_restart_lose_nothing_and_count_nothing_twice(
             mix.record(produce(own_broker.bootstrap, worker.topic("raw"), chunk))
         repeats = mix.verify(worker.wait_ready(timeout=120), timeout=120 + size.good / 10)
         assert worker.alive() and not worker.agent_crashes(), worker.agent_crashes()[:3] or worker.log_tail()
+        assert not worker.skipped_offsets(), worker.skipped_offsets()[:3]
     finally:
         worker.stop()
 

@@ -52,6 +52,7 @@ def test_worker_rides_out_a_broker_outage_without_loss(
         mix.record(sending.result())
         repeats = mix.verify(worker, timeout=120 + size.good / 10)
         assert worker.pid() == pid and not worker.agent_crashes(), worker.agent_crashes()[:3] or worker.log_tail()
+        assert not worker.skipped_offsets(), worker.skipped_offsets()[:3]
         with TopicReader(bootstrap, worker.topic("signals"), lambda r: decode(TickerSignal, r.value)) as reader:
             resumed = min(signal.emitted_at for signal in reader.read() if signal.emitted_at > back)
 

@@ -1,0 +1,143 @@
+"""Faust's Kafka transport with a consumer that neither skips nor replays stale fetched records.
+
+Faust 0.15's fetcher and its seeks race. After a restart the stream partitions are resumed a
+moment before Faust seeks them to their committed offsets, so a batch fetched before the seek
+can still be delivered after it. That moves Faust's read offset past the records the seek was
+meant to re-read; when Kafka returns them they are dropped as "already read", while the
+first copies, delivered around the seek, do not all reach the agent. Faust also drops
+fetched records without rewinding (a partition not active yet, a generation change
+mid-batch) and commits past any hole it sees, taking it for compaction or transaction markers.
+Seen on the real broker: a worker restarted after a SIGKILL never signalled a few stories
+(RELIABILITY.md, "Faust's fetch/seek race").
+
+`RewindingConsumer` keeps two rules. A record fetched before its partition was sought is
+never delivered after the seek, and the partition is sought again to that target in case the
+fetch ran past it. A fetched record left undelivered puts its partition back to it. Partitions
+without a committed offset go to the start of the log when Faust seeks to the committed
+offsets (what `auto_offset_reset="earliest"` promises; Faust leaves them where they are).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from faust.transport.drivers import aiokafka as faust_aiokafka
+from faust.types import TP, Message
+
+__all__ = ["RewindingConsumer", "RewindingTransport"]
+
+log = logging.getLogger(__name__)
+
+_START = -1  # seek target: the start of the log
+
+
+class RewindingConsumer(faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer; see the module docstring for what it adds."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seeks: Counter[TP] = Counter()
+        self._targets: dict[TP, int] = {}
+        self._fetched: Mapping[TP, list[Any]] = {}
+        self._seeks_at_fetch: dict[TP, int] = {}
+
+    def _sought_since_fetch(self, tp: TP) -> bool:
+        return self._seeks[tp] != self._seeks_at_fetch.get(tp, 0)
+
+    def _note_seek(self, tp: TP, target: int) -> None:
+        self._seeks[tp] += 1
+        self._targets[tp] = target
+
+    async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
+        seeks = dict(self._seeks)  # before the fetch: a seek during it makes the batch suspect
+        records = await super()._getmany(active_partitions, timeout)
+        self._fetched, self._seeks_at_fetch = records or {}, seeks
+        return records
+
+    async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
+        """Faust's getmany without records of partitions sought since the fetch; afterwards,
+        each partition is put where its next undelivered record is."""
+        self._fetched = {}
+        delivered: dict[TP, int] = {}
+        held_back: Counter[TP] = Counter()
+        try:
+            async for tp, message in super().getmany(timeout):
+                if self._sought_since_fetch(tp):
+                    held_back[tp] += 1
+                    continue
+                delivered[tp] = message.offset
+                yield tp, message
+        finally:
+            await self._reposition(delivered, held_back)
+
+    async def _reposition(self, delivered: Mapping[TP, int], held_back: Mapping[TP, int]) -> None:
+        if self.should_stop or not self._fetched:
+            return
+        assigned = self.assignment()
+        for tp, records in self._fetched.items():
+            if tp not in assigned:
+                continue
+            if self._sought_since_fetch(tp):
+                if held_back[tp]:
+                    log.info("held back %d records of %s[%d] fetched before it was sought to %s",
+                             held_back[tp], tp.topic, tp.partition, self._targets[tp])
+                await self._seek_again(tp)
+                continue
+            last = delivered.get(tp)
+            undelivered = [r.offset for r in records if last is None or r.offset > last]
+            if undelivered:
+                log.info("rewinding %s[%d] to %d: %d fetched records were not delivered",
+                         tp.topic, tp.partition, undelivered[0], len(undelivered))
+                await self.seek(tp, undelivered[0])
+
+    async def _seek_again(self, tp: TP) -> None:
+        target = self._targets[tp]
+        if target == _START:
+            await self._seek_to_start([tp])
+        else:
+            await self.seek(tp, target)
+
+    async def _seek_to_start(self, partitions: list[TP]) -> None:
+        for tp in partitions:
+            self._note_seek(tp, _START)
+        await self._thread.seek_to_beginning(*partitions)
+
+    async def _seek(self, partition: TP, offset: int) -> None:
+        self._note_seek(partition, offset)
+        await super()._seek(partition, offset)
+
+    async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
+        """Seek partitions to offsets (table recovery) and wait."""
+        for tp, offset in partitions.items():
+            self._note_seek(tp, offset)
+        await super().seek_wait(partitions)
+
+    async def seek_to_committed(self) -> Mapping[TP, int]:
+        """Seek to the committed offsets; input partitions without one go to the start of the log."""
+        committed = await super().seek_to_committed()
+        changelogs = self.app.tables.changelog_topics  # positioned by table recovery, not commits
+        uncommitted = []
+        for tp, offset in committed.items():
+            if offset:
+                self._note_seek(tp, offset)
+            elif tp.topic not in changelogs:
+                uncommitted.append(tp)
+        if uncommitted and self.app.conf.consumer_auto_offset_reset == "earliest":
+            await self._seek_to_start(uncommitted)
+        return committed
+
+    async def _add_gap(self, tp: TP, offset_from: int, offset_to: int) -> None:
+        log.warning(
+            "%s[%d]: offsets %d..%d were never delivered; Faust will commit past them as a gap "
+            "(expected only on compacted or transactional topics)", tp.topic, tp.partition, offset_from, offset_to,
+        )
+        await super()._add_gap(tp, offset_from, offset_to)
+
+
+class RewindingTransport(faust_aiokafka.Transport):
+    """The aiokafka transport with `RewindingConsumer`."""
+
+    Consumer = RewindingConsumer
