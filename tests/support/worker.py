@@ -118,12 +118,15 @@ class WorkerProcess:
 
     def agent_crashes(self) -> list[str]:
         """Log lines (all runs) of agents that crashed: Faust restarts them, losing the event."""
-        return [line for line in self._log_text(this_run=False).splitlines() if "Crashed reason=" in line]
+        return self._log_lines_with("Crashed reason=")
 
     def skipped_offsets(self) -> list[str]:
         """Log lines (all runs) where the consumer saw a hole in a partition it reads: records it
         never delivered (streams/transport.py). Our topics have no compaction or transactions."""
-        return [line for line in self._log_text(this_run=False).splitlines() if "were never delivered" in line]
+        return self._log_lines_with("were never delivered")
+
+    def _log_lines_with(self, marker: str) -> list[str]:
+        return [line for line in self._log_text(this_run=False).splitlines() if marker in line]
 
     def log_tail(self, lines: int = 60) -> str:
         """The end of the worker's log, for assertion messages."""
