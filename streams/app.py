@@ -303,9 +303,26 @@ def _add_state(
     # The table name carries the state schema version: a new layout starts a new changelog.
     table = _table(app, "ticker-state-v1", settings, "ticker -> decayed sentiment state")
 
+    # The table holds to_dict's JSON-ready dicts (its changelog form); the agent works on
+    # TickerState. Keeping each state beside the dict written for it skips from_dict while the
+    # table still holds that very dict: the memory store does (a value restored from the
+    # changelog is a new object and is decoded); RocksDB returns a new object on every read, and
+    # is chosen to keep state out of memory, so nothing is kept with it.
+    keep_written = settings.state.store.startswith("memory:")
+    written: dict[bytes, tuple[dict[str, Any], TickerState]] = {}
+
     def load(key: bytes) -> TickerState:
         stored = table.get(key)
-        return TickerState() if stored is None else from_dict(stored)
+        if stored is None:
+            return TickerState()
+        known = written.get(key)
+        return known[1] if known is not None and known[0] is stored else from_dict(stored)
+
+    def store(states: dict[bytes, TickerState]) -> None:
+        values = {key: to_dict(state) for key, state in states.items()}
+        table.update(values)
+        if keep_written:
+            written.update({key: (values[key], state) for key, state in states.items()})
 
     @app.agent(scored, name="state")
     async def state_agent(stream: faust.StreamT) -> None:
@@ -315,7 +332,7 @@ def _add_state(
             out = fold_batch([event.value for event in events], load, state_cfg, alert_cfg, now)
             outputs = [(signals, k, v) for k, v in out.signals] + [(alerts, k, v) for k, v in out.alerts]
             outputs += _dead_letters(deadletter, [(events[i], error) for i, error in out.rejected], now, metrics)
-            await _publish_then_record(app, outputs, lambda: table.update({k: to_dict(v) for k, v in out.states.items()}))
+            await _publish_then_record(app, outputs, lambda: store(out.states))
             now_s = time.time()
             for ingested_at in out.ingested_at:
                 metrics.latency_seconds.observe(max(now_s - ingested_at, 0.0))

@@ -16,6 +16,7 @@ import math
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from streams.config import StateSettings
@@ -333,7 +334,7 @@ def _keep_newest(stories: tuple[Story, ...], event: StateEvent, k: int) -> tuple
 
 
 def to_dict(state: TickerState) -> dict[str, Any]:
-    """JSON-ready form for the changelog (floats, ints, strings, lists, None); versioned."""
+    """JSON-ready form for the changelog (floats, ints, strings, lists and tuples, None); versioned."""
 
     def decayed(d: Decayed) -> list[float | None]:
         return [d.N, d.D, d.B, d.T]
@@ -342,16 +343,28 @@ def to_dict(state: TickerState) -> dict[str, Any]:
         "v": STATE_VERSION,
         "fast": decayed(state.fast),
         "slow": decayed(state.slow),
-        "sessions": [[date.fromordinal(d).isoformat(), ws, w] for d, ws, w in state.sessions],
+        "sessions": [[_iso_day(d), ws, w] for d, ws, w in state.sessions],
         "baseline": [state.base_n, state.base_mean, state.base_m2],
         "n_events": state.n_events,
-        # Sealed chunks are sets: sorted for a deterministic changelog value.
-        "recent_ids": [list(state.recent_ids), *(sorted(c) for c in state.id_chunks)],
+        "recent_ids": [list(state.recent_ids), *map(_sorted_ids, state.id_chunks)],
         "negatives": [list(s) for s in state.negatives],
         "positives": [list(s) for s in state.positives],
         "last_alert_at": state.last_alert_at,
         "last_positive_alert_at": state.last_positive_alert_at,
     }
+
+
+# to_dict runs for every ticker a batch touches; most of its work is the same sessions and
+# sealed id chunks as last time, so their converted forms are cached.
+@lru_cache(maxsize=4096)
+def _iso_day(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+@lru_cache(maxsize=65536)
+def _sorted_ids(chunk: frozenset[str]) -> tuple[str, ...]:
+    """A sealed chunk's ids, sorted for a deterministic changelog value."""
+    return tuple(sorted(chunk))
 
 
 def from_dict(data: dict[str, Any]) -> TickerState:
