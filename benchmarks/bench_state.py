@@ -5,9 +5,11 @@ write one TickerSignal per story through `streams.signals.fold_batch`. Throughpu
 the output records' Kafka timestamps: N / (last - first), so start-up and group joins do not
 count. The Faust run is the real worker (`tickertone worker`, stages=state: changelogged table,
 outputs-before-state flushes); the plain loop keeps its state in a dict (no changelog, no
-recovery): it is the ceiling, not an equal. A third row is an empty Faust agent
-(`faust_floor.py`: same `take_events` batches, no work), timed inside the agent: what Faust's
-per-message machinery alone allows here.
+recovery): it is the ceiling, not an equal. The second plain row adds the Faust agent's
+changelog writes (each touched ticker's state once per batch, after the signals are acknowledged,
+before the commit), no restore: what a state consumer without Faust would pay. The last row is an
+empty Faust agent (`faust_floor.py`: same `take_events` batches, no work), timed inside the agent:
+what Faust's per-message machinery alone allows here.
 
     python benchmarks/bench_state.py [--events 50000] [--tickers 200] [--bootstrap HOST:PORT]
 """
@@ -26,6 +28,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
@@ -33,7 +36,7 @@ from schemas import Phase, ScoredNews, dumps
 from streams.broker import EmbeddedBroker, ensure_topics
 from streams.config import AlertSettings, StateSettings
 from streams.signals import fold_batch
-from streams.state import TickerState
+from streams.state import TickerState, to_dict
 
 
 def scored_stories(n: int, tickers: int, seed: int = 1) -> list[ScoredNews]:
@@ -112,9 +115,12 @@ def run_faust_floor(bootstrap: str, source: str, n: int) -> float:
     return float(rate.group(1))
 
 
-async def _plain(bootstrap: str, source: str, sink: str, n: int) -> None:
+async def _plain(bootstrap: str, source: str, sink: str, n: int, changelog: str | None) -> None:
+    """The plain loop; with `changelog`, it also writes each touched ticker's state there once
+    per batch (to_dict + orjson, the source's partition), after the signals are acknowledged
+    and before the offsets are committed: the Faust agent's write order, without a restore."""
     consumer = AIOKafkaConsumer(
-        source, bootstrap_servers=bootstrap, group_id=source + "-plain",
+        source, bootstrap_servers=bootstrap, group_id=sink,
         auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=1000,
     )
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks="all")
@@ -126,24 +132,32 @@ async def _plain(bootstrap: str, source: str, sink: str, n: int) -> None:
     try:
         while done < n:
             batches = await consumer.getmany(timeout_ms=200, max_records=1000)
-            for records in batches.values():
+            touched: list[tuple[int, dict[bytes, TickerState]]] = []
+            for tp, records in batches.items():
                 out = fold_batch((r.value for r in records), lambda k: states.get(k, TickerState()),
                                  state_cfg, alert_cfg, datetime.now(timezone.utc))
                 states.update(out.states)
+                touched.append((tp.partition, out.states))
                 for key, value in out.signals:
                     await producer.send(sink, key=key, value=value)
                 done += len(records)
             await producer.flush()
+            if changelog:
+                for partition, written in touched:
+                    for key, state in written.items():
+                        await producer.send(changelog, key=key, value=orjson.dumps(to_dict(state)), partition=partition)
+                await producer.flush()
             await consumer.commit()
     finally:
         await consumer.stop()
         await producer.stop()
 
 
-def run_plain(bootstrap: str, source: str, n: int) -> float:
-    sink = source + "-plain-signals"
-    ensure_topics(bootstrap, [sink])
-    asyncio.run(_plain(bootstrap, source, sink, n))
+def run_plain(bootstrap: str, source: str, n: int, changelog: bool) -> float:
+    sink = source + ("-plain-changelog-signals" if changelog else "-plain-signals")
+    log = sink + "-state-changelog" if changelog else None
+    ensure_topics(bootstrap, [sink] + ([log] if log else []))
+    asyncio.run(_plain(bootstrap, source, sink, n, log))
     return output_rate(bootstrap, sink, n, timeout=120)
 
 
@@ -161,16 +175,19 @@ def main() -> int:
             source = f"bench-scored-{int(time.time())}"
             ensure_topics(bootstrap, [source])
             fill(bootstrap, source, scored_stories(args.events, args.tickers))
-            plain = run_plain(bootstrap, source, args.events)
+            plain = run_plain(bootstrap, source, args.events, changelog=False)
+            plain_log = run_plain(bootstrap, source, args.events, changelog=True)
             faust = run_faust(bootstrap, source, args.events, work)
             floor = run_faust_floor(bootstrap, source, args.events)
         finally:
             if broker:
                 broker.stop()
     print(f"| engine | events/s |\n|---|---:|\n| plain aiokafka loop (no changelog) | {plain:,.0f} |")
+    print(f"| plain aiokafka loop + changelog writes | {plain_log:,.0f} |")
     print(f"| Faust state agent (tickertone worker) | {faust:,.0f} |")
     print(f"| empty Faust agent (take_events, no work) | {floor:,.0f} |")
-    print(f"ratio Faust/plain: {faust / plain:.2f}; Faust state agent / empty Faust agent: {faust / floor:.2f}")
+    print(f"ratio Faust/plain: {faust / plain:.2f}; Faust state agent / empty Faust agent: {faust / floor:.2f}; "
+          f"plain with changelog / plain: {plain_log / plain:.2f}")
     return 0
 
 
