@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -25,6 +26,7 @@ from streams.state.decay import Decayed, update
 __all__ = [
     "StateEvent",
     "Story",
+    "IdChunk",
     "SignalValues",
     "TickerState",
     "apply",
@@ -93,6 +95,20 @@ class SignalValues:
     n_events: int
 
 
+class IdChunk(frozenset[str]):
+    """A sealed chunk of story ids: a frozenset (O(1) duplicate checks) that also keeps its ids
+    sorted, the changelog's deterministic form, computed once when sealed rather than on every
+    table write."""
+
+    __slots__ = ("ordered",)
+    ordered: tuple[str, ...]
+
+    def __new__(cls, ids: Iterable[str]) -> IdChunk:
+        chunk = super().__new__(cls, ids)
+        chunk.ordered = tuple(sorted(chunk))
+        return chunk
+
+
 @dataclass(frozen=True, slots=True)
 class TickerState:
     """Everything kept per ticker. Build the empty state with `TickerState()`.
@@ -101,7 +117,7 @@ class TickerState:
     newest one (`sessions[-1]`, the newest session seen). `base_*`: Welford count, mean and sum
     of squared deviations of the session-closing fast score. `recent_ids` (newest, open chunk,
     arrival order) and `id_chunks` (sealed chunks, oldest first): at least the last
-    `cfg.recent_ids` applied story ids; sealed as frozensets so the duplicate check stays O(1)
+    `cfg.recent_ids` applied story ids; sealed as `IdChunk`s so the duplicate check stays O(1)
     and each event copies one small chunk, not all ids. `negatives` / `positives`: the most
     recent (by story time, then id) stories with score < 0 / > 0, newest first.
     `last_*alert_at`: event time of the last negative / positive alert (the cooldown clocks).
@@ -116,7 +132,7 @@ class TickerState:
     base_m2: float = 0.0
     n_events: int = 0
     recent_ids: tuple[str, ...] = ()
-    id_chunks: tuple[frozenset[str], ...] = ()
+    id_chunks: tuple[IdChunk, ...] = ()
     negatives: tuple[Story, ...] = ()
     positives: tuple[Story, ...] = ()
     last_alert_at: float | None = None
@@ -285,15 +301,15 @@ def _older_sums(sessions: tuple[SessionSums, ...]) -> tuple[float, float, float,
 
 
 def _remember(
-    open_ids: tuple[str, ...], chunks: tuple[frozenset[str], ...], news_id: str, cfg: StateSettings
-) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    open_ids: tuple[str, ...], chunks: tuple[IdChunk, ...], news_id: str, cfg: StateSettings
+) -> tuple[tuple[str, ...], tuple[IdChunk, ...]]:
     """Append `news_id`; seal the open chunk when full, dropping the oldest sealed chunk when
     the others still hold `cfg.recent_ids` ids."""
     size = max(1, cfg.recent_ids // _CHUNKS)
     open_ids = (*open_ids, news_id)
     if len(open_ids) < size:
         return open_ids, chunks
-    chunks = (*chunks, frozenset(open_ids))
+    chunks = (*chunks, IdChunk(open_ids))
     if (len(chunks) - 1) * size >= cfg.recent_ids:
         chunks = chunks[1:]
     return (), chunks
@@ -346,7 +362,7 @@ def to_dict(state: TickerState) -> dict[str, Any]:
         "sessions": [[_iso_day(d), ws, w] for d, ws, w in state.sessions],
         "baseline": [state.base_n, state.base_mean, state.base_m2],
         "n_events": state.n_events,
-        "recent_ids": [list(state.recent_ids), *map(_sorted_ids, state.id_chunks)],
+        "recent_ids": [list(state.recent_ids), *(chunk.ordered for chunk in state.id_chunks)],
         "negatives": [list(s) for s in state.negatives],
         "positives": [list(s) for s in state.positives],
         "last_alert_at": state.last_alert_at,
@@ -354,17 +370,10 @@ def to_dict(state: TickerState) -> dict[str, Any]:
     }
 
 
-# to_dict runs for every ticker a batch touches; most of its work is the same sessions and
-# sealed id chunks as last time, so their converted forms are cached.
+# to_dict runs for every ticker a batch touches, over mostly the same session dates each time.
 @lru_cache(maxsize=4096)
 def _iso_day(ordinal: int) -> str:
     return date.fromordinal(ordinal).isoformat()
-
-
-@lru_cache(maxsize=65536)
-def _sorted_ids(chunk: frozenset[str]) -> tuple[str, ...]:
-    """A sealed chunk's ids, sorted for a deterministic changelog value."""
-    return tuple(sorted(chunk))
 
 
 def from_dict(data: dict[str, Any]) -> TickerState:
@@ -396,7 +405,7 @@ def from_dict(data: dict[str, Any]) -> TickerState:
         base_m2=float(base_m2),
         n_events=int(data["n_events"]),
         recent_ids=tuple(data["recent_ids"][0]),
-        id_chunks=tuple(frozenset(c) for c in data["recent_ids"][1:]),
+        id_chunks=tuple(IdChunk(c) for c in data["recent_ids"][1:]),
         negatives=stories(data["negatives"]),
         positives=stories(data["positives"]),
         last_alert_at=opt(data["last_alert_at"]),
