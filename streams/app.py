@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
 import faust
+import orjson
 
 from schemas import DeadLetter, NormalizedNews, decode, dumps
 from schemas.errors import InvalidMessage
@@ -25,7 +27,7 @@ from streams.config import Settings
 from streams.dedupe import expired_ids, is_duplicate
 from streams.exchange_time import ExchangeMap
 from streams.ingest import Origin, dead_letter, ingest
-from streams.lag import RebalanceSensor, update_from_faust
+from streams.lag import OffsetsMonitor, RebalanceSensor, update_from_faust
 from streams.metrics import Metrics
 from streams.scoring import load_configured_scorer, scored_news
 from streams.signals import fold_batch
@@ -85,6 +87,7 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         producer_max_request_size=MAX_MESSAGE_BYTES,
         consumer_max_fetch_size=MAX_MESSAGE_BYTES,
         web_enabled=False,
+        Monitor=OffsetsMonitor,
         # A SIGKILLed worker holds its partitions until its session times out: keep that short
         # so a restarted or surviving worker takes over in seconds, not Kafka's default 45 s.
         broker_session_timeout=10.0,
@@ -125,8 +128,9 @@ def _add_monitoring(app: faust.App, metrics: Metrics) -> None:
         reported["previous"] = update_from_faust(metrics, app, reported["previous"])
 
 
-def _table(app: faust.App, name: str, settings: Settings, help: str) -> faust.TableT:
-    """A changelogged table whose changelog partition follows the key's hash.
+def _table(app: faust.App, name: str, settings: Settings, help: str, raw_values: bool = False) -> faust.TableT:
+    """A changelogged table whose changelog partition follows the key's hash; with `raw_values`
+    its values are bytes the agent encodes itself (Faust's JSON codec is the stdlib's).
 
     `use_partitioner` lets one batch write keys of several partitions (Faust otherwise takes the
     partition of the event being processed). Every topic feeding a table is keyed by that same
@@ -138,6 +142,7 @@ def _table(app: faust.App, name: str, settings: Settings, help: str) -> faust.Ta
         partitions=settings.topics.partitions,
         key_type=bytes,  # raw keys: Faust derives the changelog (and recovery) codec from the type
         use_partitioner=True,
+        value_type=bytes if raw_values else None,  # bytes: the raw codec
         help=help,
     )
 
@@ -232,9 +237,12 @@ async def _changelog_metadata(app: faust.App, table: faust.TableT) -> None:
 
 
 async def _publish_then_record(
-    app: faust.App, outputs: list[tuple[faust.TopicT, bytes, bytes]], record: Any
+    app: faust.App,
+    outputs: list[tuple[faust.TopicT, bytes | None, bytes]],
+    record: Callable[[], list[tuple[str, bytes, bytes]] | None],
 ) -> None:
-    """Send `outputs`, wait until Kafka has them, then run `record` (the table writes) and flush.
+    """Send `outputs`, wait until Kafka has them, then run `record` (the table writes), send the
+    changelog records it returns, if any, and flush.
 
     Why this order: with at-least-once delivery a worker killed mid-batch reprocesses the batch.
     Had the table write reached the changelog before the outputs reached their topic, the
@@ -248,7 +256,8 @@ async def _publish_then_record(
     for topic, key, value in outputs:
         await producer.send(topic.get_topic_name(), value, key=key)
     await app.producer.flush()
-    record()
+    for changelog, key, value in record() or ():
+        await producer.send(changelog, value, key=key)
     await app.producer.flush()
 
 
@@ -301,28 +310,38 @@ def _add_state(
 ) -> None:
     state_cfg, alert_cfg = settings.state, settings.alerts
     # The table name carries the state schema version: a new layout starts a new changelog.
-    table = _table(app, "ticker-state-v1", settings, "ticker -> decayed sentiment state")
+    # Values are to_dict's JSON, encoded with orjson: the same changelog records as Faust's own
+    # JSON codec would write, at a fraction of its cost.
+    table = _table(app, "ticker-state-v1", settings, "ticker -> decayed sentiment state", raw_values=True)
 
-    # The table holds to_dict's JSON-ready dicts (its changelog form); the agent works on
-    # TickerState. Keeping each state beside the dict written for it skips from_dict while the
-    # table still holds that very dict: the memory store does (a value restored from the
-    # changelog is a new object and is decoded); RocksDB returns a new object on every read, and
-    # is chosen to keep state out of memory, so nothing is kept with it.
+    # The agent works on TickerState. Keeping each state beside the bytes written for it skips
+    # decoding while the table still holds those very bytes: the memory store does (a value
+    # restored from the changelog is a new object and is decoded); RocksDB returns a new object
+    # on every read, and is chosen to keep state out of memory, so nothing is kept with it.
     keep_written = settings.state.store.startswith("memory:")
-    written: dict[bytes, tuple[dict[str, Any], TickerState]] = {}
+    written: dict[bytes, tuple[bytes, TickerState]] = {}
 
     def load(key: bytes) -> TickerState:
         stored = table.get(key)
         if stored is None:
             return TickerState()
         known = written.get(key)
-        return known[1] if known is not None and known[0] is stored else from_dict(stored)
+        return known[1] if known is not None and known[0] is stored else from_dict(orjson.loads(stored))
 
-    def store(states: dict[bytes, TickerState]) -> None:
-        values = {key: to_dict(state) for key, state in states.items()}
-        table.update(values)
+    def store(states: dict[bytes, TickerState]) -> list[tuple[str, bytes, bytes]]:
+        """Write the states to the table's store and return their changelog records.
+
+        The records go out through aiokafka like the outputs, to the partition Faust's
+        `use_partitioner` picks (the key's murmur2 hash): Faust's own per-key path
+        (`on_key_set` -> `send_soon` -> its producer buffer) costs ~50 us a write
+        (BENCHMARKS.md). Recovery, standbys and the store are Faust's, as before.
+        """
+        values = {key: orjson.dumps(to_dict(state)) for key, state in states.items()}
+        table.data.update(values)
         if keep_written:
             written.update({key: (values[key], state) for key, state in states.items()})
+        changelog = table.changelog_topic.get_topic_name()
+        return [(changelog, key, value) for key, value in values.items()]
 
     @app.agent(scored, name="state")
     async def state_agent(stream: faust.StreamT) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
+from streams.config import Settings
 from streams.replay import read_records
 from support.prometheus import prometheus_binary, query, run_prometheus, wait_for_query
 from support.worker import WorkerProcess
@@ -16,6 +17,7 @@ pytestmark = pytest.mark.skipif(prometheus_binary() is None, reason="prometheus 
 
 SAMPLE = Path(__file__).resolve().parents[2] / "streams" / "sample"
 GOOD = 120
+PARTITIONS = Settings().topics.partitions
 
 
 def _value(result: list[dict]) -> float:
@@ -50,4 +52,9 @@ def test_prometheus_sees_a_working_worker(kafka_bootstrap: str, unique_prefix: s
             assert info and info[0]["metric"]["provider"] == "CPUExecutionProvider"
             assert info[0]["metric"]["precision"] in {"int8", "fp32"}
             assert _value(query(prom, "tickertone_worker_up")) == 1.0
+            # Lag comes from the offsets Faust's monitor keeps (streams/lag.py, OffsetsMonitor):
+            # every input partition gets a series, and the group's commits bring them to 0.
+            for stage_input in ("raw", "normalized", "scored"):
+                lags = f'tickertone_consumer_lag{{topic="{worker.topic(stage_input)}"}}'
+                wait_for_query(prom, lags, lambda r: len(r) == PARTITIONS and _value(r) == 0.0, timeout_s=60)
         assert worker.alive(), worker.log_tail()

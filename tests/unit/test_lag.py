@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import pytest
 
-from streams.lag import TP, RebalanceSensor, faust_offsets, partition_lags, publish, update_from_faust
+from streams.lag import TP, OffsetsMonitor, RebalanceSensor, faust_offsets, partition_lags, publish, update_from_faust
 from streams.metrics import Metrics
 
 
@@ -96,3 +96,14 @@ def test_rebalance_sensor_is_called_by_a_faust_app() -> None:
     app.sensors.add(RebalanceSensor(m))
     app.on_rebalance_start()  # what Faust's consumer calls when the group starts rebalancing
     assert m.registry.get_sample_value("tickertone_rebalances_total") == 1
+
+
+def test_offsets_monitor_keeps_commits_and_skips_per_message_statistics() -> None:
+    monitor = OffsetsMonitor()
+    message = SimpleNamespace(time_in=None)
+    monitor.on_message_in(RAW0, 7, message)
+    monitor.on_message_out(RAW0, 7, message)
+    assert monitor.messages_received_total == 0 and message.time_in is None
+    monitor.on_tp_commit({RAW0: 8})
+    assert monitor.tp_committed_offsets[RAW0] == 8
+    assert faust_offsets(SimpleNamespace(consumer=FakeConsumer({RAW0: 10}), monitor=monitor))[1] == {RAW0: 8}
