@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NoReturn
 
 import faust
 import orjson
+from aiokafka.errors import KafkaError
 
 from schemas import DeadLetter, NormalizedNews, decode, dumps
 from schemas.errors import InvalidMessage
@@ -242,23 +244,55 @@ async def _publish_then_record(
     record: Callable[[], list[tuple[str, bytes, bytes]] | None],
 ) -> None:
     """Send `outputs`, wait until Kafka has them, then run `record` (the table writes), send the
-    changelog records it returns, if any, and flush.
+    changelog records it returns, if any, and wait until Kafka has those too.
 
     Why this order: with at-least-once delivery a worker killed mid-batch reprocesses the batch.
     Had the table write reached the changelog before the outputs reached their topic, the
     reprocessed stories would look already seen and be lost. Outputs first can only repeat a
     batch (same ids, which the next stage drops), never lose one; the second flush keeps that
-    repeat window to the instant between the two flushes.
+    repeat window to the instant between the two flushes. A record Kafka did not take ends the
+    process (`_exit_unless_delivered`).
     """
     # aiokafka's producer directly: Faust's topic.send wraps every message in futures and a
     # buffer, which cost more than the state math (benchmarks/bench_state.py).
     producer = app.producer._ensure_producer()
-    for topic, key, value in outputs:
-        await producer.send(topic.get_topic_name(), value, key=key)
-    await app.producer.flush()
-    for changelog, key, value in record() or ():
-        await producer.send(changelog, value, key=key)
-    await app.producer.flush()
+    try:
+        sent = [await producer.send(topic.get_topic_name(), value, key=key) for topic, key, value in outputs]
+        await app.producer.flush()
+        _exit_unless_delivered(sent)
+        sent = [await producer.send(changelog, value, key=key) for changelog, key, value in record() or ()]
+        await app.producer.flush()
+    except KafkaError as error:  # refused before it was queued (e.g. over the producer's size limit)
+        _exit_undelivered(1, error)
+    _exit_unless_delivered(sent)
+
+
+# EX_TEMPFAIL (sysexits.h): the batch is intact in Kafka; a restart redoes it.
+EXIT_UNDELIVERED = 75
+
+
+def _exit_unless_delivered(sent: list[asyncio.Future[Any]]) -> None:
+    """Exit the process at once if Kafka did not take every record of `sent` (after a flush).
+
+    aiokafka's flush does not raise: a batch it gives up on (a non-retriable error, or
+    `producer_request_timeout` of retries) only fails its futures. Going on would record the
+    batch and let its offsets be committed, losing its stories; raising would not help, since
+    Faust acks a `take_events` batch even when the agent fails. Exiting without a shutdown is
+    what a SIGKILL does, which the recovery tests show loses nothing: the restarted worker (a
+    supervisor's job, as after any crash) redoes the batch from the last commit.
+    """
+    failed = [future for future in sent if not future.done() or future.exception() is not None]
+    if failed:
+        _exit_undelivered(len(failed), failed[0].exception() if failed[0].done() else "not sent")
+
+
+def _exit_undelivered(count: int, error: object) -> NoReturn:
+    log.critical(
+        "Kafka did not take %d record(s) of a batch (%s); exiting with %d without recording it or "
+        "committing its offsets: restarted, the worker redoes the batch", count, error, EXIT_UNDELIVERED,
+    )
+    logging.shutdown()
+    os._exit(EXIT_UNDELIVERED)
 
 
 def _add_score(

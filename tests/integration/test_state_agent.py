@@ -11,7 +11,11 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+
 from schemas import Alert, DeadLetter, ScoredNews, TickerSignal, decode, dumps
+from streams.app import EXIT_UNDELIVERED
 from streams.config import StateSettings
 from streams.signals import state_event
 from streams.state import reference_signals
@@ -19,7 +23,7 @@ from streams.tail import iter_messages
 from support.checks import assert_close, assert_state_exact
 from support.kafka import produce
 from support.stories import scored_stories
-from support.worker import WorkerProcess
+from support.worker import WorkerProcess, wait_until
 
 
 def _keyed(stories: list[ScoredNews]) -> list[tuple[bytes, bytes]]:
@@ -75,3 +79,33 @@ def test_killed_worker_resumes_to_the_reference_state(kafka_bootstrap: str, uniq
     signals = [decode(TickerSignal, value) for value in out]
     assert {s.news_id for s in signals} == {s.id for s in stories}  # none lost
     assert_state_exact(stories, signals, Counter(s.ticker for s in stories))  # none counted twice
+
+
+def test_signals_kafka_refuses_end_the_worker_and_are_redone(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
+    """aiokafka's flush does not raise when Kafka refuses a batch; going on would record the
+    stories as seen and commit them without their signals. The worker exits instead, and once
+    the topic takes the signals a restarted worker redoes the batch: none lost, none twice."""
+    stories = scored_stories(300, seed=3)
+    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state")
+    signals_topic = worker.topic("signals")
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        # Every signal is larger than this: the broker answers MESSAGE_TOO_LARGE, not retriable.
+        admin.create_topics([NewTopic(signals_topic, 4, 1, topic_configs={"max.message.bytes": "200"})])
+        worker.start().wait_ready()
+        produce(kafka_bootstrap, worker.topic("scored"), _keyed(stories))
+        assert wait_until(lambda: not worker.alive(), 60), worker.log_tail()
+        assert worker.proc is not None and worker.proc.returncode == EXIT_UNDELIVERED, worker.log_tail()
+        assert "Kafka did not take" in worker.log_tail()
+
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, signals_topic, configs={"max.message.bytes": "1048588"})])
+        worker.start().wait_ready()
+        out = list(iter_messages(kafka_bootstrap, signals_topic, True, len(stories) + 1, timeout=30))
+        assert worker.alive(), worker.log_tail()
+    finally:
+        worker.stop()
+        admin.close()
+
+    signals = [decode(TickerSignal, value) for value in out]
+    assert sorted(s.news_id for s in signals) == sorted(s.id for s in stories)  # each story once
+    assert_state_exact(stories, signals, Counter(s.ticker for s in stories))
