@@ -34,6 +34,7 @@ from streams.metrics import Metrics
 from streams.scoring import load_configured_scorer, scored_news
 from streams.signals import fold_batch
 from streams.state import TickerState, from_dict, to_dict
+from streams.stores import store_url
 from streams.transport import RewindingTransport
 
 __all__ = ["create_app", "internal_topic_names"]
@@ -81,7 +82,7 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         broker=settings.broker,
         broker_credentials=_credentials(settings),
         datadir=str(settings.data_dir),
-        store=settings.state.store,
+        store=store_url(settings.state.store),
         processing_guarantee="at_least_once",  # see _publish_then_record
         topic_partitions=settings.topics.partitions,
         consumer_auto_offset_reset="earliest",
@@ -189,11 +190,12 @@ def _add_ingest(
                     metrics.duplicates.labels("ingest").inc()
                 else:
                     fresh[event.key] = event
-            await _publish_then_record(
-                app,
-                [(normalized, key, event.value) for key, event in fresh.items()],
-                lambda: seen.update(dict.fromkeys(fresh, now)),
-            )
+
+            def record() -> None:
+                for key in fresh:  # not seen.update: Faust's RocksDB store has no bulk update
+                    seen[key] = now
+
+            await _publish_then_record(app, [(normalized, key, event.value) for key, event in fresh.items()], record)
             metrics.normalized.inc(len(fresh))
 
     @app.timer(interval=_PURGE_INTERVAL_S)
@@ -371,7 +373,8 @@ def _add_state(
         (BENCHMARKS.md). Recovery, standbys and the store are Faust's, as before.
         """
         values = {key: orjson.dumps(to_dict(state)) for key, state in states.items()}
-        table.data.update(values)
+        for key, value in values.items():
+            table.data[key] = value  # one by one: Faust's RocksDB store has no bulk update
         if keep_written:
             written.update({key: (values[key], state) for key, state in states.items()})
         changelog = table.changelog_topic.get_topic_name()

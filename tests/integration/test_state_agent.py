@@ -11,12 +11,14 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+from aiokafka.partitioner import murmur2
 from kafka import KafkaAdminClient
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+from rocksdict import AccessType, Rdict
 
 from schemas import Alert, DeadLetter, ScoredNews, TickerSignal, decode, dumps
 from streams.app import EXIT_UNDELIVERED
-from streams.config import StateSettings
+from streams.config import Settings, StateSettings
 from streams.signals import state_event
 from streams.state import reference_signals
 from streams.tail import iter_messages
@@ -109,3 +111,36 @@ def test_signals_kafka_refuses_end_the_worker_and_are_redone(kafka_bootstrap: st
     signals = [decode(TickerSignal, value) for value in out]
     assert sorted(s.news_id for s in signals) == sorted(s.id for s in stories)  # each story once
     assert_state_exact(stories, signals, Counter(s.ticker for s in stories))
+
+
+def test_rocksdb_store_files_keys_by_partition_and_resumes_to_the_reference(
+    kafka_bootstrap: str, unique_prefix: str, tmp_path: Path
+) -> None:
+    """The RocksDB store (streams/stores.py) through a SIGKILL: every story once, the state
+    exact, and each ticker's state in the database of its own partition."""
+    stories = scored_stories(2000, seed=6)
+    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state", TICKERTONE_STATE_STORE="rocksdb://")
+    worker.start().wait_ready()
+    feeder = threading.Thread(target=produce, args=(kafka_bootstrap, worker.topic("scored"), _keyed(stories), 500.0))
+    feeder.start()
+    try:
+        worker.kill_repeatedly(1, seed=7)
+        feeder.join()
+        out = list(iter_messages(kafka_bootstrap, worker.topic("signals"), True, None, timeout=30))
+        assert worker.alive() and not worker.agent_crashes(), worker.agent_crashes()[:3] or worker.log_tail()
+    finally:
+        feeder.join()
+        worker.stop()
+
+    signals = [decode(TickerSignal, value) for value in out]
+    assert {s.news_id for s in signals} == {s.id for s in stories}  # none lost
+    assert_state_exact(stories, signals, Counter(s.ticker for s in stories))  # none counted twice
+    partitions = Settings().topics.partitions
+    filed = {}
+    for path in (tmp_path / "state").rglob("ticker-state-v1-*.db"):
+        db = Rdict(str(path), access_type=AccessType.read_only())
+        partition = int(path.name.removesuffix(".db").rsplit("-", 1)[1])
+        filed.update({key: partition for key in db.keys() if not key.startswith(b"__faust")})
+        db.close()
+    assert sorted(filed) == sorted({s.ticker.encode() for s in stories})
+    assert all(partition == (murmur2(key) & 0x7FFFFFFF) % partitions for key, partition in filed.items())
