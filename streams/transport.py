@@ -15,87 +15,26 @@ never delivered after the seek, and the partition is sought again to that target
 fetch ran past it. A fetched record left undelivered puts its partition back to it. Partitions
 without a committed offset go to the start of the log when Faust seeks to the committed
 offsets (what `auto_offset_reset="earliest"` promises; Faust leaves them where they are).
-
-It also hands each fetched record to the streams without four asyncio tasks. Faust's fetcher
-awaits `wait_first(callback(record), suspend_flow.wait())` for every record, and mode's
-`wait_first` wraps each argument, plus the service's stopped and crashed events, in a task, then
-cancels the losers: ~21 us a record on this machine, more than the state math
-(BENCHMARKS.md). The callback almost never waits (it decodes and queues the event), so
-`wait_first` steps it once in place. Only when it suspends (a full stream buffer, flow
-control) does the rest of it race the other awaitables the way mode's `wait_first` does.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine, Generator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
-from mode import Service
-from mode.services import WaitArgT, WaitResults
-from mode.utils.times import Seconds
 
-__all__ = ["InlineFirstWait", "RewindingConsumer", "RewindingTransport"]
+__all__ = ["RewindingConsumer", "RewindingTransport"]
 
 log = logging.getLogger(__name__)
 
 _START = -1  # seek target: the start of the log
 
 
-class _Resumed:
-    """The rest of a coroutine that was stepped by hand and suspended on `waiting`: awaited (in a
-    task), it passes each value the coroutine yields up to the task and sends back what comes
-    down, as if the task had run the coroutine from the start."""
-
-    __slots__ = ("coro", "waiting")
-
-    def __init__(self, coro: Coroutine[Any, Any, Any], waiting: Any) -> None:
-        self.coro, self.waiting = coro, waiting
-
-    def __await__(self) -> Generator[Any, None, Any]:
-        waiting = self.waiting
-        while True:
-            try:
-                try:
-                    sent = yield waiting
-                except BaseException as error:  # noqa: BLE001 - cancellation included: the coroutine decides
-                    waiting = self.coro.throw(error)
-                else:
-                    waiting = self.coro.send(sent)
-            except StopIteration as done:
-                return done.value
-
-
-class InlineFirstWait(Service):
-    """A service whose `wait_first` runs a first coroutine in place until it suspends."""
-
-    async def wait_first(self, *coros: WaitArgT, timeout: Seconds | None = None) -> WaitResults:
-        """mode's `wait_first`, but a first coroutine that finishes without suspending wins at
-        once, with no task created (see the module docstring)."""
-        first = coros[0] if coros else None
-        if timeout is not None or not asyncio.iscoroutine(first):
-            return await super().wait_first(*coros, timeout=timeout)
-        try:
-            waiting = first.send(None)
-        except BaseException as error:
-            for other in coros[1:]:
-                if asyncio.iscoroutine(other):
-                    other.close()  # never started: close it so it is not reported as never awaited
-            if not isinstance(error, StopIteration):
-                raise
-            if self._stopped.is_set() or self._crashed.is_set():
-                return WaitResults([], [], True)
-            return WaitResults([first], [error.value], False)
-        rest = _Resumed(first, waiting)
-        results = await super().wait_first(rest, *coros[1:])
-        return results._replace(done=[first if done is rest else done for done in results.done])
-
-
-class RewindingConsumer(InlineFirstWait, faust_aiokafka.Consumer):
+class RewindingConsumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer; see the module docstring for what it adds."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
