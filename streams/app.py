@@ -369,7 +369,7 @@ def _add_state(
 
         The records go out through aiokafka like the outputs, to the partition Faust's
         `use_partitioner` picks (the key's murmur2 hash): Faust's own per-key path
-        (`on_key_set` -> `send_soon` -> its producer buffer) costs ~50 us a write
+        (`on_key_set` -> `send_soon` -> its producer buffer) cost ~57 us a write
         (BENCHMARKS.md). Recovery, standbys and the store are Faust's, as before.
         """
         values = {key: orjson.dumps(to_dict(state)) for key, state in states.items()}

@@ -4,9 +4,10 @@ Faust's RocksDB store keeps one database per changelog partition and writes a ke
 of `current_event().message.partition`. The agents here batch (`take_events`), which runs the
 stream in another task: no current event reaches the agent, so every write failed an assertion
 and crashed the agent (the batch was lost). Even with one, a batch writes keys of several
-partitions. (The store has no bulk update either: tables are written key by key.) `KeyPartitionedRocksDB` files a key under the partition its murmur2 hash picks,
-which is where the producer sends its changelog record (`use_partitioner`) and where recovery
-puts it back, so a revoked partition takes exactly its own keys along.
+partitions. (The store has no bulk update either: tables are written key by key.)
+`KeyPartitionedRocksDB` files a key under the partition its murmur2 hash picks, which is where
+the producer sends its changelog record (`use_partitioner`) and where recovery puts it back, so
+a revoked partition takes exactly its own keys along.
 
 `store_url` maps the worker's `rocksdb://` setting to it; other stores pass through.
 """

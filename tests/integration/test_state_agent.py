@@ -63,24 +63,33 @@ def test_signals_equal_the_reference(kafka_bootstrap: str, unique_prefix: str, t
         assert trigger.ticker == alert.ticker and trigger.score <= 0
 
 
-def test_killed_worker_resumes_to_the_reference_state(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
-    stories = scored_stories(4000, seed=2)
-    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state").start().wait_ready()
-    feeder = threading.Thread(target=produce, args=(kafka_bootstrap, worker.topic("scored"), _keyed(stories), 500.0))
+def _signals_through_kills(worker: WorkerProcess, stories: list[ScoredNews], kills: int, seed: int) -> list[TickerSignal]:
+    """Feed `stories` to a ready worker while SIGKILLing and restarting it `kills` times; the
+    signals it wrote, once it has neither crashed an agent nor skipped an offset."""
+    feeder = threading.Thread(target=produce, args=(worker.bootstrap, worker.topic("scored"), _keyed(stories), 500.0))
     feeder.start()
     try:
-        worker.kill_repeatedly(3, seed=5)
+        worker.kill_repeatedly(kills, seed=seed)
         feeder.join()
-        out = list(iter_messages(kafka_bootstrap, worker.topic("signals"), True, None, timeout=30))
+        out = list(iter_messages(worker.bootstrap, worker.topic("signals"), True, None, timeout=30))
         assert worker.alive(), worker.log_tail()
+        assert not worker.agent_crashes(), worker.agent_crashes()[:3]  # Faust restarts past the batch
         assert not worker.skipped_offsets(), worker.skipped_offsets()[:3]  # streams/transport.py
     finally:
         feeder.join()
         worker.stop()
+    return [decode(TickerSignal, value) for value in out]
 
-    signals = [decode(TickerSignal, value) for value in out]
+
+def _assert_each_story_once(stories: list[ScoredNews], signals: list[TickerSignal]) -> None:
     assert {s.news_id for s in signals} == {s.id for s in stories}  # none lost
     assert_state_exact(stories, signals, Counter(s.ticker for s in stories))  # none counted twice
+
+
+def test_killed_worker_resumes_to_the_reference_state(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
+    stories = scored_stories(4000, seed=2)
+    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state").start().wait_ready()
+    _assert_each_story_once(stories, _signals_through_kills(worker, stories, kills=3, seed=5))
 
 
 def test_signals_kafka_refuses_end_the_worker_and_are_redone(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
@@ -120,21 +129,7 @@ def test_rocksdb_store_files_keys_by_partition_and_resumes_to_the_reference(
     exact, and each ticker's state in the database of its own partition."""
     stories = scored_stories(2000, seed=6)
     worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state", TICKERTONE_STATE_STORE="rocksdb://")
-    worker.start().wait_ready()
-    feeder = threading.Thread(target=produce, args=(kafka_bootstrap, worker.topic("scored"), _keyed(stories), 500.0))
-    feeder.start()
-    try:
-        worker.kill_repeatedly(1, seed=7)
-        feeder.join()
-        out = list(iter_messages(kafka_bootstrap, worker.topic("signals"), True, None, timeout=30))
-        assert worker.alive() and not worker.agent_crashes(), worker.agent_crashes()[:3] or worker.log_tail()
-    finally:
-        feeder.join()
-        worker.stop()
-
-    signals = [decode(TickerSignal, value) for value in out]
-    assert {s.news_id for s in signals} == {s.id for s in stories}  # none lost
-    assert_state_exact(stories, signals, Counter(s.ticker for s in stories))  # none counted twice
+    _assert_each_story_once(stories, _signals_through_kills(worker.start().wait_ready(), stories, kills=1, seed=7))
     partitions = Settings().topics.partitions
     filed = {}
     for path in (tmp_path / "state").rglob("ticker-state-v1-*.db"):
