@@ -12,111 +12,29 @@ Seen on the real broker: a worker restarted after a SIGKILL never signalled a fe
 
 `RewindingConsumer` keeps two rules. A record fetched before its partition was sought is
 never delivered after the seek, and the partition is sought again to that target in case the
-fetch ran past it. A fetched record left undelivered puts its partition back to it, and no
-later record of that partition is delivered in the meantime: Faust's getmany silently skips
-records of a partition not active at that moment and delivers the ones after, a hole that its
-read offset makes permanent (the skipped records are then dropped as already read). Partitions
+fetch ran past it. A fetched record left undelivered puts its partition back to it. Partitions
 without a committed offset go to the start of the log when Faust seeks to the committed
 offsets (what `auto_offset_reset="earliest"` promises; Faust leaves them where they are).
-
-It also hands each fetched record to the streams with one asyncio task instead of four.
-Faust's fetcher awaits `wait_first(callback(record), suspend_flow.wait())` for every record,
-and mode's `wait_first` wraps each argument, plus the service's stopped and crashed events, in a
-task, waits with `asyncio.wait`, then cancels the losers: ~21 us a record on this machine,
-about a fifth of the state worker's loop (BENCHMARKS.md). `OneTaskFirstWait` runs the callback
-in a task as mode does (same turn of the loop, same context, cancelled the same way when the
-fetcher stops) and watches the three events with a future each: ~9 us. (Running the callback in
-place, with no task, made the chaos scenario lose or stall stories after a SIGKILL's rebalance;
-RELIABILITY.md.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
-from mode import Service
-from mode.services import WaitArgT, WaitResults
-from mode.utils.times import Seconds
 
-__all__ = ["OneTaskFirstWait", "RewindingConsumer", "RewindingTransport"]
+__all__ = ["RewindingConsumer", "RewindingTransport"]
 
 log = logging.getLogger(__name__)
 
 _START = -1  # seek target: the start of the log
 
 
-_EVENT_WAIT = asyncio.Event.wait.__code__
-
-
-class OneTaskFirstWait(Service):
-    """A service whose `wait_first(coroutine, event.wait())` makes one task, not four."""
-
-    async def wait_first(self, *coros: WaitArgT, timeout: Seconds | None = None) -> WaitResults:
-        """mode's `wait_first`, for a coroutine raced against an `asyncio.Event`'s `wait()`: the
-        coroutine runs in a task as there; the event and the service's stopped and crashed
-        events are watched with a future each (see the module docstring). Anything else goes to
-        mode's."""
-        if (
-            timeout is not None or len(coros) != 2 or not asyncio.iscoroutine(coros[0])
-            or getattr(coros[1], "cr_code", None) is not _EVENT_WAIT
-        ):
-            return await super().wait_first(*coros, timeout=timeout)
-        first, waiting = coros
-        event = waiting.cr_frame.f_locals["self"]  # type: ignore[union-attr]  # an unstarted wait()
-        waiting.close()  # type: ignore[union-attr]
-        loop = asyncio.get_running_loop()
-        task = loop.create_task(first)  # type: ignore[arg-type]
-        woken = loop.create_future()
-
-        def wake(_: object = None) -> None:
-            if not woken.done():
-                woken.set_result(None)
-
-        task.add_done_callback(wake)
-        watched = [(each, _on_set(each, wake)) for each in (event, self._stopped, self._crashed)]
-        try:
-            await woken
-        finally:
-            task.remove_done_callback(wake)
-            for each, future in watched:
-                if future is not None:
-                    future.cancel()
-                    each._waiters.remove(future)
-            if not task.done():
-                task.cancel()
-        if task.cancelled():
-            raise asyncio.CancelledError()
-        if task.done() and task.exception() is not None:
-            task.result()  # a failed callback raises, as in mode's
-        if self._stopped.is_set() or self._crashed.is_set():
-            return WaitResults([], [], True)
-        done, results = ([first], [task.result()]) if task.done() else ([], [])
-        if event.is_set():
-            done.append(waiting)
-            results.append(True)
-        return WaitResults(done, results, False)
-
-
-def _on_set(event: Any, wake: Callable[..., None]) -> asyncio.Future[Any] | None:
-    """Call `wake` once `event` (asyncio's or mode's `Event`) is set, noticed the way its `wait()`
-    notices: from its list of waiters, or on the next turn if it is set already."""
-    loop = asyncio.get_running_loop()
-    if event.is_set():
-        loop.call_soon(wake)
-        return None
-    future = loop.create_future()
-    event._waiters.append(future)
-    future.add_done_callback(wake)
-    return future
-
-
-class RewindingConsumer(OneTaskFirstWait, faust_aiokafka.Consumer):
+class RewindingConsumer(faust_aiokafka.Consumer):
     """Faust's aiokafka consumer; see the module docstring for what it adds."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -140,32 +58,22 @@ class RewindingConsumer(OneTaskFirstWait, faust_aiokafka.Consumer):
         return records
 
     async def getmany(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
-        """Faust's getmany, each partition's records in fetched order and without holes: records
-        of a partition sought since the fetch are held back, and so is every record after one
-        that Faust's getmany dropped (it skips records of partitions not active at that moment);
-        afterwards, each partition is put where its next undelivered record is."""
+        """Faust's getmany without records of partitions sought since the fetch; afterwards,
+        each partition is put where its next undelivered record is."""
         self._fetched = {}
         delivered: dict[TP, int] = {}
         held_back: Counter[TP] = Counter()
-        next_index: Counter[TP] = Counter()  # each partition's next fetched record
-        broken: set[TP] = set()  # partitions whose fetched records Faust skipped some of
         try:
             async for tp, message in super().getmany(timeout):
-                if tp in broken or self._sought_since_fetch(tp):
+                if self._sought_since_fetch(tp):
                     held_back[tp] += 1
                     continue
-                records, i = self._fetched.get(tp, ()), next_index[tp]
-                if i < len(records) and records[i].offset != message.offset:
-                    broken.add(tp)  # delivering it would leave records[i] behind for good
-                    held_back[tp] += 1
-                    continue
-                next_index[tp] = i + 1
                 delivered[tp] = message.offset
                 yield tp, message
         finally:
-            await self._reposition(delivered, held_back, broken)
+            await self._reposition(delivered, held_back)
 
-    async def _reposition(self, delivered: Mapping[TP, int], held_back: Mapping[TP, int], broken: set[TP]) -> None:
+    async def _reposition(self, delivered: Mapping[TP, int], held_back: Mapping[TP, int]) -> None:
         if self.should_stop or not self._fetched:
             return
         assigned = self.assignment()
@@ -181,9 +89,8 @@ class RewindingConsumer(OneTaskFirstWait, faust_aiokafka.Consumer):
             last = delivered.get(tp)
             undelivered = [r.offset for r in records if last is None or r.offset > last]
             if undelivered:
-                log.info("rewinding %s[%d] to %d: %d fetched records were not delivered%s",
-                         tp.topic, tp.partition, undelivered[0], len(undelivered),
-                         f" ({held_back[tp]} held back after Faust skipped one)" if tp in broken else "")
+                log.info("rewinding %s[%d] to %d: %d fetched records were not delivered",
+                         tp.topic, tp.partition, undelivered[0], len(undelivered))
                 await self.seek(tp, undelivered[0])
 
     async def _seek_again(self, tp: TP) -> None:
