@@ -131,11 +131,11 @@ def test_rocksdb_store_files_keys_by_partition_and_resumes_to_the_reference(
     worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state", TICKERTONE_STATE_STORE="rocksdb://")
     _assert_each_story_once(stories, _signals_through_kills(worker.start().wait_ready(), stories, kills=1, seed=7))
     partitions = Settings().topics.partitions
-    filed = {}
+    filed: list[tuple[bytes, int]] = []  # a list, not a dict: a key filed twice must show
     for path in (tmp_path / "state").rglob("ticker-state-v1-*.db"):
         db = Rdict(str(path), access_type=AccessType.read_only())
         partition = int(path.name.removesuffix(".db").rsplit("-", 1)[1])
-        filed.update({key: partition for key in db.keys() if not key.startswith(b"__faust")})
+        filed += [(key, partition) for key in db.keys() if not key.startswith(b"__faust")]
         db.close()
-    assert sorted(filed) == sorted({s.ticker.encode() for s in stories})
-    assert all(partition == (murmur2(key) & 0x7FFFFFFF) % partitions for key, partition in filed.items())
+    assert sorted(key for key, _ in filed) == sorted({s.ticker.encode() for s in stories})  # each once
+    assert all(partition == (murmur2(key) & 0x7FFFFFFF) % partitions for key, partition in filed)
