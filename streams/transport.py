@@ -8,11 +8,18 @@ first copies, delivered around the seek, do not all reach the agent. Faust also 
 fetched records without rewinding (a partition not active yet, a generation change
 mid-batch) and commits past any hole it sees, taking it for compaction or transaction markers.
 Seen on the real broker: a worker restarted after a SIGKILL never signalled a few stories
-(RELIABILITY.md, "Faust's fetch/seek race").
+(RELIABILITY.md, "Faust's fetch/seek race"). And every time Faust resumes the flow
+(`flow_control.resume()`, then `resume_flow()`: table recovery, the end of a rebalance) it
+clears the streams' buffers, dropping records delivered since the partitions were sought to
+their committed offsets, which it does one partition at a time while the flow runs; it never
+reads them again (RELIABILITY.md, "Records dropped when Faust resumes the flow").
 
-`RewindingConsumer` keeps two rules. A record fetched before its partition was sought is
+`RewindingConsumer` keeps three rules. A record fetched before its partition was sought is
 never delivered after the seek, and the partition is sought again to that target in case the
-fetch ran past it. A fetched record left undelivered puts its partition back to it. Partitions
+fetch ran past it. A fetched record left undelivered puts its partition back to it. When the
+flow resumes, a partition that delivered records since it was last sought at or before them is
+put back to the first of them (a record already processed comes again: every stage drops
+repeats, DESIGN.md "Delivery guarantees"). Partitions
 without a committed offset go to the start of the log when Faust seeks to the committed
 offsets (what `auto_offset_reset="earliest"` promises; Faust leaves them where they are).
 """
@@ -43,6 +50,9 @@ class RewindingConsumer(faust_aiokafka.Consumer):
         self._targets: dict[TP, int] = {}
         self._fetched: Mapping[TP, list[Any]] = {}
         self._seeks_at_fetch: dict[TP, int] = {}
+        # First offset delivered per partition since a seek at or before it: what a buffer
+        # clear can drop.
+        self._unsettled: dict[TP, int] = {}
 
     def _sought_since_fetch(self, tp: TP) -> bool:
         return self._seeks[tp] != self._seeks_at_fetch.get(tp, 0)
@@ -50,6 +60,8 @@ class RewindingConsumer(faust_aiokafka.Consumer):
     def _note_seek(self, tp: TP, target: int) -> None:
         self._seeks[tp] += 1
         self._targets[tp] = target
+        if target <= self._unsettled.get(tp, target):  # the seek reads them all again
+            self._unsettled.pop(tp, None)
 
     async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
         seeks = dict(self._seeks)  # before the fetch: a seek during it makes the batch suspect
@@ -69,6 +81,7 @@ class RewindingConsumer(faust_aiokafka.Consumer):
                     held_back[tp] += 1
                     continue
                 delivered[tp] = message.offset
+                self._unsettled.setdefault(tp, message.offset)
                 yield tp, message
         finally:
             await self._reposition(delivered, held_back)
@@ -92,6 +105,26 @@ class RewindingConsumer(faust_aiokafka.Consumer):
                 log.info("rewinding %s[%d] to %d: %d fetched records were not delivered",
                          tp.topic, tp.partition, undelivered[0], len(undelivered))
                 await self.seek(tp, undelivered[0])
+
+    def resume_flow(self) -> None:
+        """Resume the flow; Faust has just cleared the streams' buffers, so every partition that
+        delivered records since it was last sought at or before them is put back to the first."""
+        assigned = self.assignment()
+        for tp, offset in list(self._unsettled.items()):
+            if tp in assigned and tp.topic not in self.app.tables.changelog_topics:
+                log.info("rewinding %s[%d] to %d: the flow resumed, clearing the stream buffers",
+                         tp.topic, tp.partition, offset)
+                self._note_seek(tp, offset)
+                self._thread.seek(tp, offset)  # what Faust's async seek does, without a turn of the loop
+                self._read_offset[tp] = offset or None  # as Faust's seek sets it
+        self._unsettled.clear()
+        super().resume_flow()
+
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        """Forget what revoked partitions delivered: whoever gets them reads from the commit."""
+        for tp in revoked:
+            self._unsettled.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
 
     async def _seek_again(self, tp: TP) -> None:
         target = self._targets[tp]
