@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, NoReturn
+from typing import Any
 
 import faust
 import orjson
-from aiokafka.errors import KafkaError
 
 from schemas import DeadLetter, NormalizedNews, decode, dumps
 from schemas.errors import InvalidMessage
@@ -31,6 +28,7 @@ from streams.exchange_time import ExchangeMap
 from streams.ingest import Origin, dead_letter, ingest
 from streams.lag import OffsetsMonitor, RebalanceSensor, update_from_faust
 from streams.metrics import Metrics
+from streams.publish import Record, publish_then_record
 from streams.scoring import load_configured_scorer, scored_news
 from streams.signals import fold_batch
 from streams.state import TickerState, from_dict, to_dict
@@ -43,6 +41,12 @@ log = logging.getLogger(__name__)
 
 # Messages up to 1 MB are valid input; their dead letters (base64 + envelope) need more room.
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# A record batch holds up to this much of one partition's share of an agent's batch
+# (streams.publish). With aiokafka's 16 KiB default, a state batch of 1,000 signals (~380 KB)
+# and its changelog records left as ~6 batches a partition, each waiting for its own produce
+# request: ~12% of the worker's loop (BENCHMARKS.md). Below MAX_MESSAGE_BYTES, which the
+# topics' max.message.bytes must allow anyway.
+PRODUCER_BATCH_BYTES = 1024 * 1024
 _PURGE_INTERVAL_S = 60.0
 
 
@@ -83,11 +87,12 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         broker_credentials=_credentials(settings),
         datadir=str(settings.data_dir),
         store=store_url(settings.state.store),
-        processing_guarantee="at_least_once",  # see _publish_then_record
+        processing_guarantee="at_least_once",  # see streams.publish.publish_then_record
         topic_partitions=settings.topics.partitions,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_max_request_size=MAX_MESSAGE_BYTES,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
         consumer_max_fetch_size=MAX_MESSAGE_BYTES,
         web_enabled=False,
         Monitor=OffsetsMonitor,
@@ -195,7 +200,8 @@ def _add_ingest(
                 for key in fresh:  # not seen.update: Faust's RocksDB store has no bulk update
                     seen[key] = now
 
-            await _publish_then_record(app, [(normalized, key, event.value) for key, event in fresh.items()], record)
+            outputs = [(normalized.get_topic_name(), key, event.value) for key, event in fresh.items()]
+            await publish_then_record(app.producer, outputs, record)
             metrics.normalized.inc(len(fresh))
 
     @app.timer(interval=_PURGE_INTERVAL_S)
@@ -217,7 +223,7 @@ def _decode_all(cls: type, events: list[faust.EventT]) -> tuple[list[Any], list[
 
 def _dead_letters(
     deadletter: faust.TopicT, rejected: list[tuple[faust.EventT, InvalidMessage]], now: datetime, metrics: Metrics
-) -> list[tuple[faust.TopicT, bytes | None, bytes]]:
+) -> list[Record]:
     """Dead letters for messages on internal topics that a stage cannot use (a foreign writer,
     a bug upstream): counted and kept with their origin, never allowed to stop the agent."""
     letters = []
@@ -226,7 +232,7 @@ def _dead_letters(
         log.warning("dead-lettering %s[%d]@%d: %s", message.topic, message.partition, message.offset, error)
         metrics.invalid.labels(error.reason.value).inc()
         origin = Origin(message.topic, message.partition, message.offset, message.key)
-        letters.append((deadletter, message.key, dumps(dead_letter(error, event.value, origin, now))))
+        letters.append((deadletter.get_topic_name(), message.key, dumps(dead_letter(error, event.value, origin, now))))
     return letters
 
 
@@ -238,63 +244,6 @@ async def _changelog_metadata(app: faust.App, table: faust.TableT) -> None:
     """
     producer = app.producer._ensure_producer()  # aiokafka's producer; Faust has no public handle
     await producer.partitions_for(table.changelog_topic.get_topic_name())
-
-
-async def _publish_then_record(
-    app: faust.App,
-    outputs: list[tuple[faust.TopicT, bytes | None, bytes]],
-    record: Callable[[], list[tuple[str, bytes, bytes]] | None],
-) -> None:
-    """Send `outputs`, wait until Kafka has them, then run `record` (the table writes), send the
-    changelog records it returns, if any, and wait until Kafka has those too.
-
-    Why this order: with at-least-once delivery a worker killed mid-batch reprocesses the batch.
-    Had the table write reached the changelog before the outputs reached their topic, the
-    reprocessed stories would look already seen and be lost. Outputs first can only repeat a
-    batch (same ids, which the next stage drops), never lose one; the second flush keeps that
-    repeat window to the instant between the two flushes. A record Kafka did not take ends the
-    process (`_exit_unless_delivered`).
-    """
-    # aiokafka's producer directly: Faust's topic.send wraps every message in futures and a
-    # buffer, which cost more than the state math (benchmarks/bench_state.py).
-    producer = app.producer._ensure_producer()
-    try:
-        sent = [await producer.send(topic.get_topic_name(), value, key=key) for topic, key, value in outputs]
-        await app.producer.flush()
-        _exit_unless_delivered(sent)
-        sent = [await producer.send(changelog, value, key=key) for changelog, key, value in record() or ()]
-        await app.producer.flush()
-    except KafkaError as error:  # refused before it was queued (e.g. over the producer's size limit)
-        _exit_undelivered(1, error)
-    _exit_unless_delivered(sent)
-
-
-# EX_TEMPFAIL (sysexits.h): the batch is intact in Kafka; a restart redoes it.
-EXIT_UNDELIVERED = 75
-
-
-def _exit_unless_delivered(sent: list[asyncio.Future[Any]]) -> None:
-    """Exit the process at once if Kafka did not take every record of `sent` (after a flush).
-
-    aiokafka's flush does not raise: a batch it gives up on (a non-retriable error, or
-    `producer_request_timeout` of retries) only fails its futures. Going on would record the
-    batch and let its offsets be committed, losing its stories; raising would not help, since
-    Faust acks a `take_events` batch even when the agent fails. Exiting without a shutdown is
-    what a SIGKILL does, which the recovery tests show loses nothing: the restarted worker (a
-    supervisor's job, as after any crash) redoes the batch from the last commit.
-    """
-    failed = [future for future in sent if not future.done() or future.exception() is not None]
-    if failed:
-        _exit_undelivered(len(failed), failed[0].exception() if failed[0].done() else "not sent")
-
-
-def _exit_undelivered(count: int, error: object) -> NoReturn:
-    log.critical(
-        "Kafka did not take %d record(s) of a batch (%s); exiting with %d without recording it or "
-        "committing its offsets: restarted, the worker redoes the batch", count, error, EXIT_UNDELIVERED,
-    )
-    logging.shutdown()
-    os._exit(EXIT_UNDELIVERED)
 
 
 def _add_score(
@@ -355,6 +304,7 @@ def _add_state(
     # restored from the changelog is a new object and is decoded); RocksDB returns a new object
     # on every read, and is chosen to keep state out of memory, so nothing is kept with it.
     keep_written = settings.state.store.startswith("memory:")
+    signals_topic, alerts_topic = signals.get_topic_name(), alerts.get_topic_name()
     written: dict[bytes, tuple[bytes, TickerState]] = {}
 
     def load(key: bytes) -> TickerState:
@@ -364,11 +314,11 @@ def _add_state(
         known = written.get(key)
         return known[1] if known is not None and known[0] is stored else from_dict(orjson.loads(stored))
 
-    def store(states: dict[bytes, TickerState]) -> list[tuple[str, bytes, bytes]]:
+    def store(states: dict[bytes, TickerState]) -> list[Record]:
         """Write the states to the table's store and return their changelog records.
 
-        The records go out through aiokafka like the outputs, to the partition Faust's
-        `use_partitioner` picks (the key's murmur2 hash): Faust's own per-key path
+        The records go out in batches like the outputs, to the partition of the key's murmur2
+        hash (where `use_partitioner` puts them too): Faust's own per-key path
         (`on_key_set` -> `send_soon` -> its producer buffer) cost ~57 us a write
         (BENCHMARKS.md). Recovery, standbys and the store are Faust's, as before.
         """
@@ -382,13 +332,12 @@ def _add_state(
 
     @app.agent(scored, name="state")
     async def state_agent(stream: faust.StreamT) -> None:
-        await _changelog_metadata(app, table)
         async for events in stream.take_events(state_cfg.batch_max, within=state_cfg.batch_wait_s):
             now = datetime.now(timezone.utc)
             out = fold_batch([event.value for event in events], load, state_cfg, alert_cfg, now)
-            outputs = [(signals, k, v) for k, v in out.signals] + [(alerts, k, v) for k, v in out.alerts]
+            outputs = [(signals_topic, k, v) for k, v in out.signals] + [(alerts_topic, k, v) for k, v in out.alerts]
             outputs += _dead_letters(deadletter, [(events[i], error) for i, error in out.rejected], now, metrics)
-            await _publish_then_record(app, outputs, lambda: store(out.states))
+            await publish_then_record(app.producer, outputs, lambda: store(out.states))
             now_s = time.time()
             for ingested_at in out.ingested_at:
                 metrics.latency_seconds.observe(max(now_s - ingested_at, 0.0))

@@ -15,8 +15,9 @@ a revoked partition takes exactly its own keys along.
 from __future__ import annotations
 
 import faust.stores
-from aiokafka.partitioner import murmur2
 from faust.stores.rocksdb import Store as RocksDBStore
+
+from streams.publish import key_partition
 
 __all__ = ["KeyPartitionedRocksDB", "store_url"]
 
@@ -28,12 +29,9 @@ class KeyPartitionedRocksDB(RocksDBStore):
     """Faust's RocksDB store; a key's database is its hash partition (see the module docstring)."""
 
     def _set(self, key: bytes, value: bytes | None) -> None:
-        partition = self._key_partition(key)
+        partition = key_partition(key, self.table.partitions)
         self._key_index[key] = partition
         self._db_for_partition(partition).put(key, value)
-
-    def _key_partition(self, key: bytes) -> int:
-        return (murmur2(key) & 0x7FFFFFFF) % self.table.partitions
 
 
 def store_url(store: str) -> str:

@@ -17,7 +17,7 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from rocksdict import AccessType, Rdict
 
 from schemas import Alert, DeadLetter, ScoredNews, TickerSignal, decode, dumps
-from streams.app import EXIT_UNDELIVERED
+from streams.publish import EXIT_UNDELIVERED
 from streams.config import Settings, StateSettings
 from streams.signals import state_event
 from streams.state import reference_signals
