@@ -8,8 +8,9 @@ outputs-before-state flushes); the plain loop keeps its state in a dict (no chan
 recovery): it is the ceiling, not an equal. The second plain row adds the Faust agent's
 changelog writes (each touched ticker's state once per batch, after the signals are acknowledged,
 before the commit), no restore: what a state consumer without Faust would pay. The last row is an
-empty Faust agent (`faust_floor.py`: same `take_events` batches, no work), timed inside the agent:
-what Faust's per-message machinery alone allows here.
+empty agent in an app with the worker's consumer and monitor (`faust_floor.py`: same
+`take_events` batches, no work), timed inside the agent: what the worker's per-message machinery
+alone allows here.
 
     python benchmarks/bench_state.py [--events 50000] [--tickers 200] [--bootstrap HOST:PORT]
 """
@@ -185,7 +186,7 @@ def main() -> int:
     print(f"| engine | events/s |\n|---|---:|\n| plain aiokafka loop (no changelog) | {plain:,.0f} |")
     print(f"| plain aiokafka loop + changelog writes | {plain_log:,.0f} |")
     print(f"| Faust state agent (tickertone worker) | {faust:,.0f} |")
-    print(f"| empty Faust agent (take_events, no work) | {floor:,.0f} |")
+    print(f"| empty Faust agent (worker's consumer, take_events, no work) | {floor:,.0f} |")
     print(f"ratio Faust/plain: {faust / plain:.2f}; Faust state agent / empty Faust agent: {faust / floor:.2f}; "
           f"plain with changelog / plain: {plain_log / plain:.2f}")
     return 0

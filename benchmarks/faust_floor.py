@@ -1,11 +1,12 @@
-"""The fastest a Faust agent consumes on this machine: `take_events` batches, no work at all.
+"""The fastest the worker's Faust app consumes on this machine: `take_events` batches, no work.
 
 Run by bench_state.py as a subprocess (a Faust app owns its process):
 
     python benchmarks/faust_floor.py BOOTSTRAP TOPIC N
 
 Prints `RATE <events/s>` from the first batch to the N-th event, then exits. Same batch size and
-wait as the state agent, so the gap between this and the state agent is our code's share.
+wait as the state agent, and the worker's consumer (`RewindingTransport`) and `OffsetsMonitor`, so
+the gap between this and the state agent is the state work's share.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import time
 import faust
 
 from streams.config import StateSettings
+from streams.lag import OffsetsMonitor
+from streams.transport import RewindingTransport
 
 
 def main(bootstrap: str, topic: str, n: int) -> None:
@@ -27,8 +30,9 @@ def main(bootstrap: str, topic: str, n: int) -> None:
     app = faust.App(
         f"{topic}-floor", broker=f"kafka://{bootstrap}", store="memory://", web_enabled=False,
         datadir=datadir,
-        consumer_auto_offset_reset="earliest", topic_disable_leader=True,
+        consumer_auto_offset_reset="earliest", topic_disable_leader=True, Monitor=OffsetsMonitor,
     )
+    app.transport = RewindingTransport(app.conf.broker_consumer, app)  # before any topic exists
     source = app.topic(topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     seen = {"n": 0, "start": 0.0}
 
