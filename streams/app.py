@@ -44,8 +44,8 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 # A record batch holds up to this much of one partition's share of an agent's batch
 # (streams.publish). With aiokafka's 16 KiB default, a state batch of 1,000 signals (~380 KB)
 # and its changelog records left as ~6 batches a partition, each waiting for its own produce
-# request: ~12% of the worker's loop (BENCHMARKS.md). Below MAX_MESSAGE_BYTES, which the
-# topics' max.message.bytes must allow anyway.
+# request: the sender took ~14% of the worker's loop, ~2% with 1 MiB (BENCHMARKS.md). Below
+# MAX_MESSAGE_BYTES, which the topics' max.message.bytes must allow anyway.
 PRODUCER_BATCH_BYTES = 1024 * 1024
 _PURGE_INTERVAL_S = 60.0
 
