@@ -37,29 +37,42 @@ SAMPLES = (SAMPLE_DIR / "malformed.jsonl", SAMPLE_DIR / "benzinga_headlines.csv"
 
 @dataclass
 class DemoView:
-    """What the live view shows, folded from the output topics."""
+    """What the live view shows, folded from the output topics.
+
+    Written by the follower and feeder threads while the main thread renders it: every access
+    holds `_lock` (iterating the alerts while an alert arrived ended the demo with "deque mutated
+    during iteration")."""
 
     signals: dict[str, dict] = field(default_factory=dict)
     alerts: deque = field(default_factory=lambda: deque(maxlen=8))
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(("sent", "dead letters", "signals", "alerts"), 0))
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, kind: str, value: bytes) -> None:
         """Fold one output message into the view."""
         record = orjson.loads(value)
-        if kind == "signals":
-            self.signals[record["ticker"]] = record
-        elif kind == "alerts":
-            self.alerts.appendleft(record)
-        self.counts[kind] += 1
+        with self._lock:
+            if kind == "signals":
+                self.signals[record["ticker"]] = record
+            elif kind == "alerts":
+                self.alerts.appendleft(record)
+            self.counts[kind] += 1
+
+    def count_sent(self, n: int) -> None:
+        """Add `n` replayed stories to the "sent" count."""
+        with self._lock:
+            self.counts["sent"] += n
 
     def render(self) -> Group:
         """The terminal view: counts, the most active tickers, the latest alerts."""
+        with self._lock:
+            totals, signals, latest = dict(self.counts), list(self.signals.values()), list(self.alerts)
         counts = Table.grid(padding=(0, 3))
-        counts.add_row(*(f"[bold]{name}[/] {value:,}" for name, value in self.counts.items()))
+        counts.add_row(*(f"[bold]{name}[/] {value:,}" for name, value in totals.items()))
         movers = Table(title="signals (latest per ticker, most stories first)", expand=True)
         for column in ("ticker", "as of", "session", "fast", "slow", "z", "buzz", "stories"):
             movers.add_column(column, justify="right" if column not in ("ticker", "as of") else "left")
-        for s in sorted(self.signals.values(), key=lambda s: -s["n_events"])[:15]:
+        for s in sorted(signals, key=lambda s: -s["n_events"])[:15]:
             style = "red" if s["score_fast"] < -0.2 else "green" if s["score_fast"] > 0.2 else ""
             movers.add_row(
                 s["ticker"], s["as_of"], s["session"], f"[{style}]{s['score_fast']:+.3f}[/]" if style else f"{s['score_fast']:+.3f}",
@@ -68,7 +81,7 @@ class DemoView:
         alerts = Table(title="alerts (newest first)", expand=True)
         for column in ("ticker", "as of", "severity", "reason", "headline"):
             alerts.add_column(column)
-        for a in self.alerts:
+        for a in latest:
             colour = "bold red" if a["severity"] == "critical" else "yellow"
             alerts.add_row(a["ticker"], a["as_of"], f"[{colour}]{a['severity']}[/]", a["reason"], (a["headlines"] or [""])[0][:70])
         return Group(counts, movers, alerts)
@@ -117,7 +130,7 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
 
     def feed() -> None:
         for path in SAMPLES:
-            view.counts["sent"] += replay(path, bootstrap, t.raw, rate=args.rate, progress=False, by_time=True, stop=stop)
+            view.count_sent(replay(path, bootstrap, t.raw, rate=args.rate, progress=False, by_time=True, stop=stop))
 
     feeder = threading.Thread(target=feed, daemon=True)
     feeder.start()
