@@ -25,7 +25,7 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
-from streams.broker import EmbeddedBroker
+from streams.broker import EmbeddedBroker, ensure_topics
 from streams.config import Settings
 from streams.replay import replay
 
@@ -111,6 +111,10 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     broker = EmbeddedBroker(data / "kafka", port=args.port)
     print(f"starting Kafka on 127.0.0.1:{args.port} (data in {data}/kafka) ...", flush=True)
     bootstrap = broker.start()
+    t = settings.topics
+    # Before the follower and the replay ask for them: kafka-python logs an ERROR for each topic
+    # missing from its first metadata, which a newcomer should not read as a failure.
+    ensure_topics(bootstrap, [t.raw, t.deadletter, t.signals, t.alerts], t.partitions)
     env = {
         **os.environ,
         "TICKERTONE_BROKER": f"kafka://{bootstrap}",
@@ -122,7 +126,6 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     print(f"worker started (log in {data}/worker.log); replaying the bundled sample at {args.rate:g}/s", flush=True)
     view = DemoView()
     stop = threading.Event()
-    t = settings.topics
     follower = threading.Thread(
         target=_follow, args=(bootstrap, {t.signals: "signals", t.alerts: "alerts", t.deadletter: "dead letters"}, view, stop), daemon=True
     )
