@@ -88,7 +88,9 @@ class DemoView:
 
 
 def _follow(bootstrap: str, topics: dict[str, str], view: DemoView, stop: threading.Event) -> None:
-    consumer = KafkaConsumer(*topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None)
+    consumer = KafkaConsumer(
+        *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", group_id=None, enable_auto_commit=False
+    )
     try:
         while not stop.is_set():
             for tp, records in consumer.poll(timeout_ms=200).items():
