@@ -1,7 +1,7 @@
 """State stage throughput: the Faust state agent vs a plain aiokafka loop, same math, one run.
 
 Both read the same pre-filled topic of N ScoredNews (each with its own consumer group) and
-write one TickerSignal per story through `streams.signals.fold_batch`. Throughput is taken from
+write one TickerSignal per story through `streams.stages.state.fold.fold_batch`. Throughput is taken from
 the output records' Kafka timestamps: N / (last - first), so start-up and group joins do not
 count. The Faust run is the real worker (`tickertone worker`, stages=state: changelogged table,
 outputs-before-state flushes); the plain loop keeps its state in a dict (no changelog, no
@@ -26,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -34,17 +34,18 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas import Phase, ScoredNews, dumps
-from streams.broker import EmbeddedBroker, ensure_topics
-from streams.config import AlertSettings, StateSettings
-from streams.signals import fold_batch
-from streams.state import TickerState, to_dict
+from streams.broker import EmbeddedBroker
+from streams.kafka.admin import ensure_topics
+from streams.settings import AlertSettings, StateSettings
+from streams.stages.state import TickerState, to_dict
+from streams.stages.state.fold import fold_batch
 
 
 def scored_stories(n: int, tickers: int, seed: int = 1) -> list[ScoredNews]:
     """n ScoredNews over `tickers` symbols, one every ~30 s of event time, some late."""
     rng = random.Random(seed)
-    start = datetime(2024, 1, 2, 14, 30, tzinfo=timezone.utc)
-    now = datetime.now(timezone.utc)
+    start = datetime(2024, 1, 2, 14, 30, tzinfo=UTC)
+    now = datetime.now(UTC)
     out = []
     for i in range(n):
         published = start + timedelta(seconds=30 * i - (rng.uniform(0, 3600) if rng.random() < 0.1 else 0))
@@ -136,7 +137,7 @@ async def _plain(bootstrap: str, source: str, sink: str, n: int, changelog: str 
             touched: list[tuple[int, dict[bytes, TickerState]]] = []
             for tp, records in batches.items():
                 out = fold_batch((r.value for r in records), lambda k: states.get(k, TickerState()),
-                                 state_cfg, alert_cfg, datetime.now(timezone.utc))
+                                 state_cfg, alert_cfg, datetime.now(UTC))
                 states.update(out.states)
                 touched.append((tp.partition, out.states))
                 for key, value in out.signals:

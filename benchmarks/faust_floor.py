@@ -19,9 +19,9 @@ import time
 
 import faust
 
-from streams.config import StateSettings
-from streams.lag import OffsetsMonitor
-from streams.transport import RewindingTransport
+from streams.kafka.compat.consumer import RewindingTransport
+from streams.kafka.lag import OffsetsMonitor
+from streams.settings import StateSettings
 
 
 def main(bootstrap: str, topic: str, n: int) -> None:

@@ -10,13 +10,13 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from inference.runtime import ModelError
+    from inference.errors import ModelError
     from inference.scorer import Scorer, SentenceScore, StoryScore, load_scorer
 
 __all__ = ["ModelError", "Scorer", "SentenceScore", "StoryScore", "load_scorer"]
 
 _HOMES = {
-    "ModelError": "inference.runtime",
+    "ModelError": "inference.errors",
     "Scorer": "inference.scorer",
     "SentenceScore": "inference.scorer",
     "StoryScore": "inference.scorer",

@@ -173,11 +173,11 @@ def _compare(
         "ours_sentences_per_s": len(texts) / ours_s,
         "pipeline_sentences_per_s": len(texts) / theirs_s,
         "speedup": theirs_s / ours_s,
-        "agreement": float(np.mean([a == b for a, b in zip(ours, theirs)])),
+        "agreement": float(np.mean([a == b for a, b in zip(ours, theirs, strict=True)])),
     }
     if labels is not None:
-        result["ours_accuracy"] = float(np.mean([a == y for a, y in zip(ours, labels)]))
-        result["pipeline_accuracy"] = float(np.mean([b == y for b, y in zip(theirs, labels)]))
+        result["ours_accuracy"] = float(np.mean([a == y for a, y in zip(ours, labels, strict=True)]))
+        result["pipeline_accuracy"] = float(np.mean([b == y for b, y in zip(theirs, labels, strict=True)]))
     _print_compare(result, scorer)
     return result
 

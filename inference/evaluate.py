@@ -41,7 +41,12 @@ __all__ = [
 LABELS = ("positive", "negative", "neutral")
 DEFAULT_SPLIT_SEED = 20141
 TEST_FRACTION = 0.2
-AGREEMENT_FILES = {50: "Sentences_50Agree.txt", 66: "Sentences_66Agree.txt", 75: "Sentences_75Agree.txt", 100: "Sentences_AllAgree.txt"}
+AGREEMENT_FILES = {
+    50: "Sentences_50Agree.txt",
+    66: "Sentences_66Agree.txt",
+    75: "Sentences_75Agree.txt",
+    100: "Sentences_AllAgree.txt",
+}
 SHIPPED_TEST_SPLIT = Path(__file__).with_name("eval") / "phrasebank_test.csv"
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")

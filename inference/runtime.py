@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 import onnxruntime as ort
 
-from schemas.errors import TickertoneError
+from inference.errors import ModelError
 
 __all__ = [
     "CPU",
@@ -44,16 +44,6 @@ _PRECISION_ORDER = {CUDA: ("fp16", "fp32", "int8"), CPU: ("int8", "fp32", "fp16"
 # the worker's event loop.
 _MAX_INTRA_OP_THREADS = 8
 _NUMPY_INT = {"tensor(int64)": np.int64, "tensor(int32)": np.int32}
-
-
-class ModelError(TickertoneError):
-    """The model directory or the requested provider cannot be used.
-
-    Operators: the message names the file, label or provider at fault. Point
-    TICKERTONE_MODEL at a directory written by `tickertone model export` (config.json with
-    positive/negative/neutral labels, tokenizer.json, model_<precision>.onnx), or drop the
-    explicit provider to let the worker fall back to CPU.
-    """
 
 
 class LogitsSession(Protocol):

@@ -74,7 +74,7 @@ def story_score(sentences: Sequence[SentenceScore]) -> StoryScore:
     """Sentence scores averaged with weights (1 - P_neutral); 0 when every weight is 0."""
     weights = [1.0 - s.p_neu for s in sentences]
     total = sum(weights)
-    score = sum(w * s.score for w, s in zip(weights, sentences)) / total if total > 0 else 0.0
+    score = sum(w * s.score for w, s in zip(weights, sentences, strict=True)) / total if total > 0 else 0.0
     confidence = total / len(sentences) if sentences else 0.0
     return StoryScore(score=score, confidence=confidence, n_sentences=len(sentences))
 

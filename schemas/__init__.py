@@ -4,23 +4,11 @@ Each record type mirrors a `<name>.schema.json` in this package (`schema_path(na
 enters through `validate_news`, everything tickertone writes goes out through `dumps`.
 """
 
-from schemas.codec import Record, decode, dumps
+from schemas.codec import JsonRecord, decode, dumps
 from schemas.errors import InvalidMessage, Reason, TickertoneError
-from schemas.records import (
-    SCHEMA_VERSION,
-    Alert,
-    DeadLetter,
-    Direction,
-    NewsItem,
-    NormalizedNews,
-    Phase,
-    ScoredNews,
-    Severity,
-    TickerSignal,
-    TickerStamp,
-    format_time,
-    parse_time,
-)
+from schemas.news import NewsItem, NormalizedNews, TickerStamp
+from schemas.outputs import Alert, DeadLetter, ScoredNews, TickerSignal
+from schemas.records import SCHEMA_VERSION, Direction, Phase, Severity, format_time, parse_time
 from schemas.validate import MAX_DEPTH, SCHEMA_NAMES, schema_path, validate_news
 
 __all__ = [
@@ -29,7 +17,7 @@ __all__ = [
     "MAX_DEPTH",
     "schema_path",
     "validate_news",
-    "Record",
+    "JsonRecord",
     "dumps",
     "decode",
     "Phase",

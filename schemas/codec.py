@@ -8,10 +8,10 @@ import orjson
 
 from schemas.errors import InvalidMessage, Reason
 
-__all__ = ["Record", "dumps", "decode"]
+__all__ = ["JsonRecord", "decode", "dumps"]
 
 
-class Record(Protocol):
+class JsonRecord(Protocol):
     """What the codec needs of a record: the types in `schemas.records` all fit."""
 
     def to_dict(self) -> dict[str, Any]: ...
@@ -20,10 +20,10 @@ class Record(Protocol):
     def from_dict(cls, d: dict[str, Any]) -> Self: ...
 
 
-R = TypeVar("R", bound=Record)
+R = TypeVar("R", bound=JsonRecord)
 
 
-def dumps(record: Record) -> bytes:
+def dumps(record: JsonRecord) -> bytes:
     """The record's JSON bytes."""
     return orjson.dumps(record.to_dict())
 

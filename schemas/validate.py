@@ -17,7 +17,7 @@ import fastjsonschema
 import orjson
 
 from schemas.errors import InvalidMessage, Reason
-from schemas.records import NewsItem
+from schemas.news import NewsItem
 
 __all__ = ["SCHEMA_NAMES", "MAX_DEPTH", "schema_path", "validate_news"]
 

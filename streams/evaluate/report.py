@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure  # no pyplot: no global figures, no GUI backend
 from tqdm import tqdm
 
 from streams.evaluate import HEADLINE_HORIZONS, HORIZONS, IC_FIELDS, LAGS
-from streams.evaluate.metrics import ic_summary
+from streams.evaluate.figures import plot_ic_by_horizon, plot_ic_over_time, plot_quantiles, plot_ticker
+from streams.evaluate.metrics import ICSummary, ic_summary
 from streams.evaluate.run import Evaluation, ScorerRun
 
 __all__ = ["REPORT_NAME", "SECTIONS", "write_report"]
@@ -33,22 +34,20 @@ SECTIONS = (
     "Signal and price per ticker",
     "How much to read into this",
 )
-_DPI = 100
-_ROLLING_ICS = 120  # the IC-over-time line: mean of the last 120 session ICs
 
 
 def write_report(evaluation: Evaluation, out: Path, command: str, progress: bool = False) -> Path:
     """Write the figures and `README.md` into `out` (created); returns the report's path."""
     out.mkdir(parents=True, exist_ok=True)
     figures = [
-        _plot_ic_over_time(evaluation.runs, evaluation.options.signal, out / "ic_over_time.png"),
-        _plot_ic_by_horizon(evaluation.runs, evaluation.options.signal, out / "ic_by_horizon.png"),
-        _plot_quantiles(evaluation.runs, out / "quantile_returns.png"),
+        plot_ic_over_time(evaluation.runs, evaluation.options.signal, out / "ic_over_time.png"),
+        plot_ic_by_horizon(evaluation.runs, evaluation.options.signal, out / "ic_by_horizon.png"),
+        plot_quantiles(evaluation.runs, out / "quantile_returns.png"),
     ]
     tickers = sorted(evaluation.market.closes.keys() & {t for run in evaluation.runs for t in run.samples["ticker"]})
     (out / "tickers").mkdir(exist_ok=True)
     ticker_figures = [
-        _plot_ticker(evaluation, ticker, out / "tickers" / f"{ticker.lower()}.png")
+        plot_ticker(evaluation, ticker, out / "tickers" / f"{ticker.lower()}.png")
         for ticker in tqdm(tickers, desc="plotting", unit="ticker", disable=not progress)
     ]
     path = out / REPORT_NAME
@@ -248,7 +247,7 @@ def _mean_names(samples: pd.DataFrame, signal: str, min_names: int) -> float:
 
 
 def _coverage_rows(e: Evaluation) -> list[list[str]]:
-    per_ticker: dict[str, list[object]] = {}
+    per_ticker: dict[str, list[date]] = {}
     for story in e.news.stories:
         for ticker in story.tickers:
             per_ticker.setdefault(ticker, []).append(story.published_at_utc.date())
@@ -275,29 +274,26 @@ def _ic_cell(run: ScorerRun, field: str, h: int) -> str:
 
 
 def _headline_rows(runs: list[ScorerRun], signal: str) -> list[list[str]]:
-    def row(name: str, cell: Callable[[ScorerRun], str]) -> list[str]:
-        return [name, *(cell(run) for run in runs)]
-
     rows = []
     for h in HEADLINE_HORIZONS:
-        summaries = {run.label: ic_summary(run.ics[(signal, h)]) for run in runs}
-
-        def interval(run: ScorerRun, h: int = h) -> str:
-            s = summaries[run.label]
-            half = 1.96 * s.std / math.sqrt(s.n) if s.n > 1 else math.nan
-            return f"{_num(s.mean)} [{_num(s.mean - half)}, {_num(s.mean + half)}]"
-
+        ics = [ic_summary(run.ics[(signal, h)]) for run in runs]
         rows += [
-            row(f"mean IC, {h} session{'s' * (h > 1)}", interval),
-            row(f"ICIR, {h}s", lambda run: _num(summaries[run.label].icir, 3)),
-            row(f"IC > 0 share, {h}s", lambda run: _pct(summaries[run.label].positive)),
-            row(f"t (ICIR x sqrt n), {h}s", lambda run: _num(summaries[run.label].t, 2)),
-            row(f"n sessions, {h}s", lambda run: f"{summaries[run.label].n:,}"),
-            row(f"top - bottom quantile, {h}s (bp)", lambda run, h=h: _bp(run.quantiles[h].spread)),
-            row(f"spread > 0 share, {h}s", lambda run, h=h: _pct(run.quantiles[h].spread_positive)),
-            row(f"hit rate, {h}s (samples)", lambda run, h=h: f"{_pct(run.hits[h][0])} ({run.hits[h][1]:,})"),
+            [f"mean IC, {h} session{'s' * (h > 1)}", *(_interval(s) for s in ics)],
+            [f"ICIR, {h}s", *(_num(s.icir, 3) for s in ics)],
+            [f"IC > 0 share, {h}s", *(_pct(s.positive) for s in ics)],
+            [f"t (ICIR x sqrt n), {h}s", *(_num(s.t, 2) for s in ics)],
+            [f"n sessions, {h}s", *(f"{s.n:,}" for s in ics)],
+            [f"top - bottom quantile, {h}s (bp)", *(_bp(run.quantiles[h].spread) for run in runs)],
+            [f"spread > 0 share, {h}s", *(_pct(run.quantiles[h].spread_positive) for run in runs)],
+            [f"hit rate, {h}s (samples)", *(f"{_pct(run.hits[h][0])} ({run.hits[h][1]:,})" for run in runs)],
         ]
     return rows
+
+
+def _interval(s: ICSummary) -> str:
+    """Mean IC with its naive 95% interval."""
+    half = 1.96 * s.std / math.sqrt(s.n) if s.n > 1 else math.nan
+    return f"{_num(s.mean)} [{_num(s.mean - half)}, {_num(s.mean + half)}]"
 
 
 def _field_rows(runs: list[ScorerRun]) -> list[list[str]]:
@@ -337,85 +333,3 @@ def _validity_rows(runs: list[ScorerRun]) -> list[list[str]]:
         for lag in LAGS
     ]
     return [*rows, ["**median**", "", *medians]]
-
-
-# --- Figures --------------------------------------------------------------------------------
-
-
-def _save(fig: Figure, path: Path) -> Path:
-    fig.tight_layout()
-    # No "Software" tag: the file then depends on the data only, not on the matplotlib build.
-    fig.savefig(path, dpi=_DPI, metadata={"Software": None})
-    return path
-
-
-def _plot_ic_over_time(runs: list[ScorerRun], signal: str, path: Path) -> Path:
-    fig = Figure(figsize=(9, 5))
-    axes = fig.subplots(len(HEADLINE_HORIZONS), 1, sharex=True)
-    for ax, h in zip(axes, HEADLINE_HORIZONS, strict=True):
-        for run in runs:
-            ics = run.ics[(signal, h)]
-            ax.plot(pd.to_datetime(ics.index), ics.rolling(_ROLLING_ICS, min_periods=_ROLLING_ICS // 2).mean(),
-                    label=run.label, linewidth=1)
-        ax.axhline(0, color="grey", linewidth=0.6)
-        ax.set_ylabel(f"IC, {h} session{'s' * (h > 1)}")
-        ax.legend(loc="upper left", fontsize=8)
-    axes[0].set_title(f"IC of {signal}: mean of the last {_ROLLING_ICS} session ICs")
-    return _save(fig, path)
-
-
-def _plot_ic_by_horizon(runs: list[ScorerRun], signal: str, path: Path) -> Path:
-    fig = Figure(figsize=(7, 3.5))
-    ax = fig.subplots()
-    width = 0.8 / len(runs)
-    for i, run in enumerate(runs):
-        summaries = [ic_summary(run.ics[(signal, h)]) for h in HORIZONS]
-        errors = [1.96 * s.std / math.sqrt(s.n) if s.n > 1 else 0.0 for s in summaries]
-        xs = [j + (i - (len(runs) - 1) / 2) * width for j in range(len(HORIZONS))]
-        ax.bar(xs, [s.mean for s in summaries], width, yerr=errors, capsize=3, label=run.label)
-    ax.set_xticks(range(len(HORIZONS)), [f"{h}" for h in HORIZONS])
-    ax.set_xlabel("horizon (sessions)")
-    ax.set_ylabel("mean IC (95% interval)")
-    ax.axhline(0, color="grey", linewidth=0.6)
-    ax.set_title(f"IC of {signal} by horizon")
-    ax.legend(fontsize=8)
-    return _save(fig, path)
-
-
-def _plot_quantiles(runs: list[ScorerRun], path: Path) -> Path:
-    fig = Figure(figsize=(9, 3.5))
-    axes = fig.subplots(1, len(HEADLINE_HORIZONS))
-    width = 0.8 / len(runs)
-    for ax, h in zip(axes, HEADLINE_HORIZONS, strict=True):
-        for i, run in enumerate(runs):
-            means = run.quantiles[h].means
-            xs = [q + (i - (len(runs) - 1) / 2) * width for q in means.index]
-            ax.bar(xs, means.to_numpy() * 1e4, width, label=run.label)
-        ax.axhline(0, color="grey", linewidth=0.6)
-        ax.set_xlabel("quantile of the signal in its session (1 = lowest)")
-        ax.set_ylabel("mean return (bp)")
-        ax.set_title(f"{h} session{'s' * (h > 1)} ahead")
-        ax.legend(fontsize=8)
-    return _save(fig, path)
-
-
-def _plot_ticker(e: Evaluation, ticker: str, path: Path) -> Path:
-    close = e.market.closes[ticker]
-    first = min(run.samples.loc[run.samples["ticker"] == ticker, "session"].min() for run in e.runs)
-    close = close[close.index >= first]
-    fig = Figure(figsize=(9, 2.8))
-    ax = fig.subplots()
-    ax.plot(pd.to_datetime(close.index), close.to_numpy(), color="black", linewidth=0.8, label="close")
-    ax.set_ylabel("close")
-    right = ax.twinx()
-    ax.set_zorder(right.get_zorder() + 1)  # the price line over the busier signal lines
-    ax.patch.set_visible(False)
-    for run in e.runs:
-        rows = run.samples[(run.samples["ticker"] == ticker) & (run.samples["session"] <= close.index[-1])]
-        right.plot(pd.to_datetime(rows["session"]), rows[e.options.signal], linewidth=0.8, alpha=0.8, label=run.label)
-    right.set_ylabel(e.options.signal)
-    right.axhline(0, color="grey", linewidth=0.4)
-    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles, [h.get_label() for h in handles], loc="upper left", fontsize=7)
-    ax.set_title(ticker)
-    return _save(fig, path)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from streams.config import IngestSettings, ScoringSettings, StateSettings
 from streams.evaluate import (
     BUNDLED_NEWS,
     BUNDLED_PRICES,
@@ -31,8 +30,9 @@ from streams.evaluate import (
 from streams.evaluate.prices import forward_returns, load_closes
 from streams.evaluate.sampling import sample_closes
 from streams.evaluate.stories import LoadedNews, StoryScorer, load_news, score_events
-from streams.exchange_time import ExchangeMap, session_closes
-from streams.scoring import load_configured_scorer
+from streams.settings import IngestSettings, ScoringSettings, StateSettings
+from streams.stages.exchange_time import ExchangeMap, session_closes
+from streams.stages.score import load_configured_scorer
 
 __all__ = ["Options", "Market", "ScorerRun", "Evaluation", "load_market", "run_scorer", "evaluate"]
 

@@ -4,7 +4,7 @@ own functions.
 Per ticker the stories are applied in (published_at, id) order, the order a live feed delivers
 them in, so the path-dependent z-score baseline is the one a live run builds. The sample at the
 close of session `S` holds exactly the stories whose `session` stamp is `S` or earlier: by the
-stamping rule (`streams.exchange_time.stamp`) those are the stories published before that
+stamping rule (`streams.stages.exchange_time.stamp`) those are the stories published before that
 close. A story at or after the close acts on the next session and first shows in its sample.
 `read_at` then decays the state to the close; it refuses a time before the state's latest
 story, so no sample can hold a story from after its close.
@@ -20,10 +20,10 @@ from datetime import date
 import pandas as pd
 from tqdm import tqdm
 
-from streams.config import StateSettings
-from streams.exchange_time import ExchangeMap, session_closes
-from streams.state import SignalValues, StateEvent, TickerState, apply
-from streams.state.ticker import read_at
+from streams.settings import StateSettings
+from streams.stages.exchange_time import ExchangeMap, session_closes
+from streams.stages.state import SignalValues, StateEvent, TickerState, apply
+from streams.stages.state.ticker import read_at
 
 __all__ = ["SIGNAL_FIELDS", "sample_closes"]
 

@@ -1,6 +1,6 @@
 """News for an evaluation, without Kafka: the ingest stage, then the score stage, in process.
 
-Every record of the news file goes through `streams.ingest.ingest` (validation and exchange
+Every record of the news file goes through `streams.stages.ingest.ingest` (validation and exchange
 time, as the ingest agent does), a repeated id counts once (as the dedupe agent does), and the
 stories are scored in batches and turned into state events by the score agent's own functions.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -18,18 +18,18 @@ from tqdm import tqdm
 
 from inference.scorer import StoryScore
 from schemas import DeadLetter, NormalizedNews
-from streams.exchange_time import ExchangeMap
-from streams.ingest import Origin, ingest
-from streams.replay import read_records
-from streams.scoring import scored_news
-from streams.signals import state_event
-from streams.state import StateEvent
+from streams.cli.replay import read_records
+from streams.stages.exchange_time import ExchangeMap
+from streams.stages.ingest import Origin, ingest
+from streams.stages.score import scored_news
+from streams.stages.state import StateEvent
+from streams.stages.state.fold import state_event
 
 __all__ = ["StoryScorer", "LoadedNews", "load_news", "score_events"]
 
 # `ingest` stamps `received_at`/`ingested_at` with its `now`; the evaluation reads neither, and
 # a constant keeps two runs over the same file identical.
-_RECEIVED_AT = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_RECEIVED_AT = datetime(1970, 1, 1, tzinfo=UTC)
 _SCORE_CHUNK = 512  # stories per scoring call: big enough to batch well, small for the progress bar
 
 

@@ -14,7 +14,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka import TopicPartition as KTopicPartition
 
-from streams.broker import EmbeddedBroker, ensure_topics
+from streams.broker import EmbeddedBroker
+from streams.kafka.admin import ensure_topics
 
 
 def _consume_all(bootstrap: str, topic: str, expected: int, group: str | None = None) -> list[tuple[bytes, bytes]]:
@@ -147,7 +148,7 @@ async def _aiokafka_group_and_transactions(bootstrap: str, prefix: str) -> None:
     await tx.start()
     try:
         async with tx.transaction():
-            for i in range(10):
+            for _ in range(10):
                 await tx.send(tx_topic, key=b"k", value=b"committed")
         await tx.begin_transaction()
         await tx.send(tx_topic, key=b"k", value=b"aborted")
@@ -179,7 +180,10 @@ def test_aiokafka_group_and_transactions(kafka_bootstrap: str, unique_prefix: st
 @pytest.mark.usefixtures("kafka_jars")  # fetched before the clock of readline() starts
 def test_foreground_prints_bootstrap_and_stops_on_sigterm(tmp_path: Path, free_port: int) -> None:
     # What `tickertone broker` runs, in its own process so that its signal handlers are real.
-    code = f"import sys; from pathlib import Path; from streams.broker import run_foreground; sys.exit(run_foreground(Path({str(tmp_path)!r}), {free_port}))"
+    code = (
+        "import sys; from pathlib import Path; from streams.broker.foreground import run_foreground; "
+        f"sys.exit(run_foreground(Path({str(tmp_path)!r}), {free_port}))"
+    )
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
     )

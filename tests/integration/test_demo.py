@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from schemas import Alert, decode
-from streams.tail import iter_messages
+from streams.cli.tail import iter_messages
 
 
 def _listening(port: int) -> bool:
@@ -21,9 +21,9 @@ def _listening(port: int) -> bool:
 
 
 def test_demo_shows_signals_and_alerts_and_stops_cleanly_on_sigterm(kafka_jars: Path, free_port: int, tmp_path: Path) -> None:
-    env = {**os.environ, "TICKERTONE_DEMO_DIR": str(tmp_path / "demo"), "TICKERTONE_METRICS_PORT": "0"}
+    env = {**os.environ, "TICKERTONE_METRICS__PORT": "0"}
     demo = subprocess.Popen(
-        [sys.executable, "-m", "streams", "demo", "--port", str(free_port)],
+        [sys.executable, "-m", "streams", "demo", "--port", str(free_port), "--dir", str(tmp_path / "demo")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import orjson
 
 from schemas import DeadLetter, NormalizedNews, decode
-from streams.tail import iter_messages
+from streams.cli.tail import iter_messages
 from support.kafka import produce
 from support.stories import SAMPLE, news_messages
 from support.worker import WorkerProcess
@@ -61,7 +61,7 @@ def test_good_stories_pass_once_and_bad_ones_reach_the_dead_letter_topic(
     dead = [decode(DeadLetter, value) for value in letters]
     assert Counter(d.reason for d in dead) == Counter(expected_reasons)
     by_original = {d.original_bytes(): d for d in dead}
-    for key, value in bad:  # every bad message is kept byte for byte, with where it came from
+    for _key, value in bad:  # every bad message is kept byte for byte, with where it came from
         letter = by_original[value]
         assert letter.topic == worker.topic("raw") and letter.offset >= 0 and letter.message
     assert by_original[malformed[1]].encoding == "base64"

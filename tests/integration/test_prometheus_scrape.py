@@ -77,6 +77,5 @@ def test_prometheus_scrapes_counters_histograms_and_info(endpoint: tuple[Metrics
 
 def test_query_errors_are_raised(endpoint: tuple[Metrics, str], tmp_path: Path) -> None:
     _, target = endpoint
-    with run_prometheus([target], tmp_path) as base_url:
-        with pytest.raises(PrometheusError, match="failed"):
-            query(base_url, "sum(rate(tickertone_received_total[5m])")  # unbalanced parenthesis
+    with run_prometheus([target], tmp_path) as base_url, pytest.raises(PrometheusError, match="failed"):
+        query(base_url, "sum(rate(tickertone_received_total[5m])")  # unbalanced parenthesis

@@ -8,14 +8,14 @@ from collections import defaultdict
 
 from aiokafka import AIOKafkaProducer
 
-from streams.broker import ensure_topics
-from streams.publish import Record, send_batches
+from streams.kafka.admin import ensure_topics
+from streams.kafka.batches import Outgoing, send_batches
 from support.kafka import TopicReader, produce
 
 BATCH_BYTES = 4096
 
 
-async def _send(bootstrap: str, records: list[Record]) -> int:
+async def _send(bootstrap: str, records: list[Outgoing]) -> int:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_batch_size=BATCH_BYTES)
     await producer.start()
     try:
@@ -31,7 +31,7 @@ def test_batches_keep_every_record_its_key_partition_and_its_order(kafka_bootstr
     topics = {f"{unique_prefix}-four": 4, f"{unique_prefix}-three": 3}
     for name, partitions in topics.items():
         ensure_topics(kafka_bootstrap, [name], partitions=partitions)
-    records: list[Record] = []
+    records: list[Outgoing] = []
     for i in range(3000):
         topic = list(topics)[i % 2]
         key = None if i % 100 == 7 else f"T{i % 37:04d}".encode()
@@ -45,7 +45,8 @@ def test_batches_keep_every_record_its_key_partition_and_its_order(kafka_bootstr
         # Where kafka-python's producer (not the code under test) puts each key, on a twin topic.
         twin = f"{topic}-twin"
         ensure_topics(kafka_bootstrap, [twin], partitions=partitions)
-        expected = {key: sent.partition for key, sent in zip(keys, produce(kafka_bootstrap, twin, [(k, b"") for k in keys]))}
+        twins = produce(kafka_bootstrap, twin, [(k, b"") for k in keys])
+        expected = {key: sent.partition for key, sent in zip(keys, twins, strict=True)}
         sent = [(key, value) for name, key, value in records if name == topic]
         with TopicReader(kafka_bootstrap, topic, lambda r: (r.partition, r.key, r.value)) as reader:
             got = reader.read()

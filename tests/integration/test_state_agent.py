@@ -17,13 +17,13 @@ from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from rocksdict import AccessType, Rdict
 
 from schemas import Alert, DeadLetter, ScoredNews, TickerSignal, decode, dumps
-from streams.publish import EXIT_UNDELIVERED
-from streams.config import Settings, StateSettings
-from streams.signals import state_event
-from streams.state import reference_signals
-from streams.tail import iter_messages
+from streams.cli.tail import iter_messages
+from streams.kafka.commit import EXIT_UNDELIVERED
+from streams.settings import Settings, StateSettings
+from streams.stages.state.fold import state_event
 from support.checks import assert_close, assert_state_exact
 from support.kafka import produce
+from support.reference import reference_signals
 from support.stories import scored_stories
 from support.worker import WorkerProcess, wait_until
 
@@ -128,7 +128,7 @@ def test_rocksdb_store_files_keys_by_partition_and_resumes_to_the_reference(
     """The RocksDB store (streams/stores.py) through a SIGKILL: every story once, the state
     exact, and each ticker's state in the database of its own partition."""
     stories = scored_stories(2000, seed=6)
-    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state", TICKERTONE_STATE_STORE="rocksdb://")
+    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state", TICKERTONE_STATE__STORE="rocksdb://")
     _assert_each_story_once(stories, _signals_through_kills(worker.start().wait_ready(), stories, kills=1, seed=7))
     partitions = Settings().topics.partitions
     filed: list[tuple[bytes, int]] = []  # a list, not a dict: a key filed twice must show

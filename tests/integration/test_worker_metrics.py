@@ -8,14 +8,15 @@ from pathlib import Path
 import pytest
 from kafka import KafkaProducer
 
-from streams.config import Settings
-from streams.replay import read_records
+from streams.cli.replay import read_records
+from streams.settings import Settings
+from support.paths import SAMPLE
 from support.prometheus import prometheus_binary, query, run_prometheus, wait_for_query
 from support.worker import WorkerProcess
 
 pytestmark = pytest.mark.skipif(prometheus_binary() is None, reason="prometheus not installed (apt-get install prometheus)")
 
-SAMPLE = Path(__file__).resolve().parents[2] / "streams" / "sample"
+
 GOOD = 120
 PARTITIONS = Settings().topics.partitions
 

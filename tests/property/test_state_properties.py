@@ -2,7 +2,7 @@
 
 Arrival-order independent (checked here): the fast/slow decayed sums, the per-session sums and
 linear window, n_events, driver stories, remembered ids. Path dependent (not checked for order;
-documented in streams.state.ticker): the z-score baseline, hence `zscore`.
+documented in streams.stages.state.ticker): the z-score baseline, hence `zscore`.
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.config import StateSettings
-from streams.state import (
+from streams.settings import StateSettings
+from streams.stages.state import (
     StateEvent,
     TickerState,
     apply,
     from_dict,
     read,
-    reference_final,
-    reference_signals,
     to_dict,
 )
+from support.reference import reference_final, reference_signals
 
 CFG = StateSettings(linear_window_sessions=5)  # small window so stories fall out of it
 T0 = 1.7e9
@@ -71,8 +70,8 @@ def naive_sums(events: list[StateEvent], h: float) -> tuple[float, float, float]
     last = max(e.t for e in events)
     fs = [2.0 ** (-(last - e.t) / h) for e in events]
     return (
-        math.fsum(e.weight * e.score * f for e, f in zip(events, fs)),
-        math.fsum(e.weight * f for e, f in zip(events, fs)),
+        math.fsum(e.weight * e.score * f for e, f in zip(events, fs, strict=True)),
+        math.fsum(e.weight * f for e, f in zip(events, fs, strict=True)),
         math.fsum(fs),
     )
 
@@ -103,7 +102,7 @@ def assert_same_order_free_state(a: TickerState, b: TickerState, scale: float) -
         assert da.T == db.T
         assert close(da.N, db.N, scale) and close(da.D, db.D, scale) and close(da.B, db.B, scale)
     assert [s[0] for s in a.sessions] == [s[0] for s in b.sessions]
-    for (_, ws_a, w_a), (_, ws_b, w_b) in zip(a.sessions, b.sessions):
+    for (_, ws_a, w_a), (_, ws_b, w_b) in zip(a.sessions, b.sessions, strict=True):
         assert close(ws_a, ws_b, scale) and close(w_a, w_b, scale)
     assert close(read(a, CFG).linear_window_score, read(b, CFG).linear_window_score, 1.5)
     assert (a.n_events, a.negatives, a.positives) == (b.n_events, b.negatives, b.positives)

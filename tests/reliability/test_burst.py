@@ -55,7 +55,8 @@ def test_a_burst_drains_under_a_memory_bound_and_nothing_is_lost(
             ThreadPoolExecutor(2) as feed,
         ):
             started = time.monotonic()
-            sends = [feed.submit(produce, kafka_bootstrap, t, batch) for t, batch in zip(inputs, (raw, scored_messages))]
+            batches = zip(inputs, (raw, scored_messages), strict=True)
+            sends = [feed.submit(produce, kafka_bootstrap, t, batch) for t, batch in batches]
             for send in sends:
                 send.result()
             sent_s = time.monotonic() - started

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,7 @@ def test_worker_rides_out_a_broker_outage_without_loss(
         own_broker.stop()
         time.sleep(size.down_s)
         own_broker.start()
-        back = datetime.now(timezone.utc)
+        back = datetime.now(UTC)
         mix.record(sending.result())
         repeats = mix.verify(worker, timeout=120 + size.good / 10)
         assert worker.pid() == pid and not worker.agent_crashes(), worker.agent_crashes()[:3] or worker.log_tail()

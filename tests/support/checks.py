@@ -9,11 +9,12 @@ from collections.abc import Iterable, Mapping
 
 from schemas import DeadLetter, ScoredNews, TickerSignal
 from schemas.errors import Reason
-from streams.config import StateSettings
-from streams.ingest import MAX_ORIGINAL_BYTES
-from streams.signals import state_event
-from streams.state import SignalValues, reference_final
+from streams.settings import StateSettings
+from streams.stages.ingest import MAX_ORIGINAL_BYTES
+from streams.stages.state import SignalValues
+from streams.stages.state.fold import state_event
 from support.hostile import Bad
+from support.reference import reference_final
 
 __all__ = [
     "RawOffset",

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 
 from inference.scorer import StoryScore
-from streams.exchange_time import session_closes
+from streams.stages.exchange_time import session_closes
 
 TICKERS = ("AAA", "BBB", "CCC", "DDD", "EEE")
 FIRST = date(2024, 1, 2)
@@ -35,7 +35,7 @@ def headline(ticker: str, n: int, score: float) -> str:
 
 def utc(text: str) -> datetime:
     """`2024-01-16T21:05:00` as an aware UTC datetime."""
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def write_news(path: Path, rows: Iterable[tuple[datetime, str, str]]) -> Path:
@@ -44,7 +44,7 @@ def write_news(path: Path, rows: Iterable[tuple[datetime, str, str]]) -> Path:
         writer = csv.writer(handle)
         writer.writerow(NEWS_COLUMNS)
         for i, (at, ticker, text) in enumerate(rows):
-            stamp = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             writer.writerow([i, stamp, stamp, ticker, text, "test"])
     return path
 
@@ -53,7 +53,7 @@ def news_rows(seed: int = 7, per_ticker: int = 40) -> list[tuple[datetime, str, 
     """Stories for every ticker at times spread over all phases (pre-market, regular, after
     hours, nights and weekends) from FIRST to about a week before LAST."""
     rng = np.random.default_rng(seed)
-    start = datetime.combine(FIRST, datetime.min.time(), tzinfo=timezone.utc)
+    start = datetime.combine(FIRST, datetime.min.time(), tzinfo=UTC)
     span_minutes = int((LAST - FIRST).days - 7) * 24 * 60
     rows = []
     for ticker in TICKERS:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from schemas import DeadLetter
 from schemas.errors import Reason
-from streams.exchange_time import ExchangeMap
-from streams.ingest import Origin, ingest
+from streams.stages.exchange_time import ExchangeMap
+from streams.stages.ingest import Origin, ingest
 from support.stories import sample_stories
 
 __all__ = ["Bad", "BREAKERS", "MAX_BYTES", "mutations", "hostile_inputs", "assert_rejected_in_process"]
@@ -241,7 +241,7 @@ _json = st.recursive(
 )
 _offsets = st.integers(-(23 * 60 + 59), 23 * 60 + 59).map(lambda minutes: timezone(timedelta(minutes=minutes)))
 _times = st.builds(
-    lambda when, tz: when.replace(tzinfo=timezone.utc).astimezone(tz).isoformat(),
+    lambda when, tz: when.replace(tzinfo=UTC).astimezone(tz).isoformat(),
     st.datetimes(datetime(2001, 1, 1), datetime(2025, 12, 31)),
     _offsets,
 )

@@ -12,8 +12,8 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.producer.future import RecordMetadata
 
-from streams.app import MAX_MESSAGE_BYTES
-from streams.lag import partition_lags
+from streams.kafka.app import MAX_MESSAGE_BYTES
+from streams.kafka.lag import partition_lags
 
 __all__ = ["produce", "TopicReader", "LagProbe"]
 

@@ -58,13 +58,13 @@ def _write_config(path: Path, targets: Sequence[str], interval: str) -> None:
 
 
 def _get_json(url: str, timeout: float) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=timeout) as response:
         return json.loads(response.read())
 
 
 def _ready(base_url: str) -> bool:
     try:
-        with urllib.request.urlopen(base_url + "/-/ready", timeout=1.0) as response:  # noqa: S310
+        with urllib.request.urlopen(base_url + "/-/ready", timeout=1.0) as response:
             return bool(response.status == 200)
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
@@ -92,7 +92,7 @@ def run_prometheus(
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp / "prometheus.log"
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argument list
+        proc = subprocess.Popen(
             [
                 exe,
                 f"--config.file={config}",

@@ -4,21 +4,21 @@ asked for), and scored stories for the state stage."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import cache
-from pathlib import Path
 
 import orjson
 
 from schemas import ScoredNews
-from streams.exchange_time import stamp
-from streams.replay import read_records
+from streams.cli.replay import read_records
+from streams.stages.exchange_time import stamp
+from support.paths import SAMPLE
 
 __all__ = ["SAMPLE", "sample_stories", "news_messages", "tickers_by_id", "scored_stories"]
 
-SAMPLE = Path(__file__).resolve().parents[2] / "streams" / "sample"
+
 SCORED_TICKERS = [f"T{i:02d}" for i in range(24)]
-SCORED_START = datetime(2024, 3, 4, 13, 0, tzinfo=timezone.utc)
+SCORED_START = datetime(2024, 3, 4, 13, 0, tzinfo=UTC)
 
 
 @cache
@@ -78,7 +78,7 @@ def scored_stories(n: int, seed: int, mean_gap_s: float = 600.0) -> list[ScoredN
                 headline=f"headline {i}",
                 source="test",
                 model="reference-test",
-                ingested_at=datetime.now(timezone.utc),
+                ingested_at=datetime.now(UTC),
             )
         )
     return out

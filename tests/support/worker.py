@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from streams.config import bootstrap_servers
+from streams.kafka.clients import bootstrap_servers
 
 __all__ = ["WorkerProcess", "free_port", "topic_env", "wait_until"]
 
@@ -26,8 +26,8 @@ def free_port() -> int:
 
 
 def topic_env(prefix: str) -> dict[str, str]:
-    """TICKERTONE_TOPIC_* variables naming every topic with `prefix`."""
-    return {f"TICKERTONE_TOPIC_{key}": f"{prefix}{key.lower()}" for key in TOPIC_KEYS}
+    """TICKERTONE_TOPICS__* variables naming every topic with `prefix`."""
+    return {f"TICKERTONE_TOPICS__{key}": f"{prefix}{key.lower()}" for key in TOPIC_KEYS}
 
 
 class WorkerProcess:
@@ -42,7 +42,7 @@ class WorkerProcess:
             "TICKERTONE_BROKER": f"kafka://{bootstrap}",
             "TICKERTONE_APP_ID": f"{prefix}app",
             "TICKERTONE_DATA_DIR": str(data_dir / "state"),
-            "TICKERTONE_METRICS_PORT": str(self.metrics_port),
+            "TICKERTONE_METRICS__PORT": str(self.metrics_port),
             "TICKERTONE_STAGES": stages,
             **env,
         }
@@ -52,7 +52,7 @@ class WorkerProcess:
 
     def topic(self, key: str) -> str:
         """The topic name this worker uses for `key` (e.g. "normalized")."""
-        return self.env[f"TICKERTONE_TOPIC_{key.upper()}"]
+        return self.env[f"TICKERTONE_TOPICS__{key.upper()}"]
 
     @property
     def group(self) -> str:

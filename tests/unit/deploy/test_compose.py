@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from streams.config import _ENV, ENV_PREFIX  # the environment variables Settings understands
+from streams.settings.docs import variable_names
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -76,8 +76,8 @@ def test_kafka_is_single_node_kraft(services: dict[str, Any]) -> None:
 def test_tickertone_services_use_known_settings(services: dict[str, Any], name: str) -> None:
     env = services[name]["environment"]
     assert env["TICKERTONE_BROKER"] == "kafka://kafka:9092"
-    known = {ENV_PREFIX + suffix for suffix in _ENV}
-    assert set(env) <= known, f"variables streams.config does not read: {sorted(set(env) - known)}"
+    known = variable_names()
+    assert set(env) <= known, f"variables streams.settings does not read: {sorted(set(env) - known)}"
     assert services[name]["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
@@ -86,13 +86,13 @@ def test_workers(services: dict[str, Any], name: str, dockerfile: str) -> None:
     service = services[name]
     assert service["build"] == {"context": ".", "dockerfile": dockerfile}
     assert (ROOT / dockerfile).is_file()
-    assert service["environment"]["TICKERTONE_METRICS_ADDR"] == "0.0.0.0"  # reachable by Prometheus
+    assert service["environment"]["TICKERTONE_METRICS__ADDR"] == "0.0.0.0"  # reachable by Prometheus
     assert "ports" not in service, "metrics stay on the compose network"
     prometheus = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
     (job,) = [job for job in prometheus["scrape_configs"] if job["job_name"] == "tickertone"]
     (sd,) = job["dns_sd_configs"]
     assert set(sd["names"]) <= set(service["networks"]["default"]["aliases"])
-    assert sd["port"] == int(service["environment"]["TICKERTONE_METRICS_PORT"])
+    assert sd["port"] == int(service["environment"]["TICKERTONE_METRICS__PORT"])
 
 
 def test_gpu_worker_reserves_an_nvidia_gpu_and_installs_the_gpu_extra(services: dict[str, Any]) -> None:

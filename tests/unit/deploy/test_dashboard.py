@@ -60,7 +60,8 @@ def _queries(dashboard: dict[str, Any]) -> list[tuple[str, str]]:
     [
         ("sum(rate(tickertone_received_total[5m]))", {"tickertone_received_total"}),
         (
-            'histogram_quantile(0.99, sum by (le) (rate(tickertone_latency_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
+            "histogram_quantile(0.99, sum by (le) "
+            '(rate(tickertone_latency_seconds_bucket{instance=~"$instance"}[$__rate_interval])))',
             {"tickertone_latency_seconds_bucket"},
         ),
         (
@@ -156,7 +157,7 @@ def test_panels_are_well_formed(dashboard: dict[str, Any]) -> None:
     cells: set[tuple[int, int]] = set()
     for panel in panels:
         grid = panel["gridPos"]
-        assert 0 <= grid["x"] and grid["x"] + grid["w"] <= 24, panel["title"]
+        assert grid["x"] >= 0 and grid["x"] + grid["w"] <= 24, panel["title"]
         covered = {(grid["x"] + dx, grid["y"] + dy) for dx in range(grid["w"]) for dy in range(grid["h"])}
         assert not covered & cells, f"panel {panel['title']!r} overlaps another"
         cells |= covered
@@ -178,7 +179,12 @@ def test_alert_rules_name_only_exported_metrics(exported: set[str]) -> None:
     rules = [rule for group in groups for rule in group["rules"]]
     recorded = {rule["record"] for rule in rules if "record" in rule}
     known = exported | recorded | PROMETHEUS_BUILTIN
-    unknown = {(rule.get("alert") or rule["record"], name) for rule in rules for name in metric_names(rule["expr"]) if name not in known}
+    unknown = {
+        (rule.get("alert") or rule["record"], name)
+        for rule in rules
+        for name in metric_names(rule["expr"])
+        if name not in known
+    }
     assert not unknown, f"rules use metrics nobody exports: {sorted(unknown)}"
     alerts = {rule["alert"] for rule in rules if "alert" in rule}
     assert {

@@ -8,14 +8,13 @@ quantized: every scale is a constant, and only float rounding noise may differ b
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from inference.scorer import BUNDLED_MODEL, Scorer, load_scorer
+from support.paths import SAMPLE_HEADLINES as HEADLINES
 
-HEADLINES = Path(__file__).resolve().parents[3] / "streams" / "sample" / "benzinga_headlines.csv"
 TOLERANCE = 1e-4
 
 
@@ -63,7 +62,9 @@ def test_companions_and_padding_do_not_move_a_sentence(scorer: Scorer, alone: tu
     texts, expected = alone
     # Other orders, duplicates, and long strongly polar companions: different batch-mates and a
     # wider padded batch for every headline.
-    long_positive = "Record quarterly revenue beat every estimate as margins expanded and the company raised its full-year guidance " * 3
+    long_positive = (
+        "Record quarterly revenue beat every estimate as margins expanded and the company raised its full-year guidance " * 3
+    )
     long_negative = "The company swung to a heavy loss, cut its dividend, withdrew guidance and warned of layoffs " * 3
     mixed = [long_positive, *reversed(texts), long_negative, *texts[:10]]
     got = _batched(scorer, mixed, 64)

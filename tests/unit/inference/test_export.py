@@ -16,8 +16,10 @@ torch = pytest.importorskip("torch", reason="exporting needs the export extra (t
 transformers = pytest.importorskip("transformers", reason="exporting needs the export extra (transformers)")
 pytest.importorskip("optimum.exporters.onnx", reason="exporting needs the export extra (optimum[onnxruntime])")
 
-from inference.evaluate import DEFAULT_SPLIT_SEED, load_phrasebank, split_phrasebank
-from inference.export import ExportError, calibration_texts, ensure_exported, export_model, source_sha256
+# The imports below need the extra the guards above checked for.
+from inference.evaluate import DEFAULT_SPLIT_SEED, load_phrasebank, split_phrasebank  # noqa: E402
+from inference.export import ExportError, ensure_exported, export_model, source_sha256  # noqa: E402
+from inference.quantize import calibration_texts  # noqa: E402
 
 SENTENCES = [
     "profit rose sharply in the quarter",

@@ -14,9 +14,10 @@ import pytest
 from inference import ModelError, Scorer, load_scorer
 from inference.scorer import story_score
 from schemas.errors import TickertoneError
+from support.paths import SAMPLE_HEADLINES as SAMPLE
 
 TINY = Path(__file__).parent / "resources" / "tiny_model"
-SAMPLE = Path(__file__).parents[3] / "streams" / "sample" / "benzinga_headlines.csv"
+
 TEXTS = [
     "Apple shares plunge 10% after weak iPhone guidance",
     "Stocks That Hit 52-Week Highs On Friday",
@@ -57,7 +58,7 @@ def test_describes_the_loaded_model(scorer: Scorer) -> None:
 
 def test_sentence_scores_follow_the_config_labels(scorer: Scorer) -> None:
     # tiny_model's id2label is finbert-tone's: 0 Neutral, 1 Positive, 2 Negative.
-    for text, got in zip(TEXTS, scorer.score_texts(TEXTS)):
+    for text, got in zip(TEXTS, scorer.score_texts(TEXTS), strict=True):
         p = _raw_probabilities(text)
         assert (got.p_neu, got.p_pos, got.p_neg) == pytest.approx(tuple(p), abs=1e-5)
         s_raw = p[1] / (p[1] + p[2]) - 0.5
@@ -73,7 +74,7 @@ def test_permuted_id2label_moves_the_probabilities(scorer: Scorer, tmp_path: Pat
         label2id={"POSITIVE": 0, "negative": 1, "Neutral": 2},
     )
     permuted = load_scorer(model, "cpu").score_texts(TEXTS)
-    for orig, perm in zip(scorer.score_texts(TEXTS), permuted):
+    for orig, perm in zip(scorer.score_texts(TEXTS), permuted, strict=True):
         assert perm.p_pos == pytest.approx(orig.p_neu, abs=1e-6)
         assert perm.p_neg == pytest.approx(orig.p_pos, abs=1e-6)
         assert perm.p_neu == pytest.approx(orig.p_neg, abs=1e-6)
@@ -124,7 +125,8 @@ def test_score_stories_scores_all_sentences_like_one_story_at_a_time(scorer: Sco
     ]
     together = scorer.score_stories(stories)
     assert together == [scorer.score_story(h, b) for h, b in stories]
-    first = scorer.score_texts(["Acme beats estimates", "Revenue rose 12% to $4.1 bn.", "Mr. Smith expects more.", "Shares fell."])
+    texts = ["Acme beats estimates", "Revenue rose 12% to $4.1 bn.", "Mr. Smith expects more.", "Shares fell."]
+    first = scorer.score_texts(texts)
     assert together[0] == story_score(first)
     assert [s.n_sentences for s in together] == [4, 1, 1, 0]
     assert together[3].score == 0.0 and together[3].confidence == 0.0
@@ -143,5 +145,5 @@ def test_empty_inputs(scorer: Scorer) -> None:
 
 def test_negative_penalty_is_applied(scorer: Scorer) -> None:
     harsh = load_scorer(TINY, "cpu", negative_penalty=5.0)
-    for base, pen in zip(scorer.score_texts(TEXTS), harsh.score_texts(TEXTS)):
+    for base, pen in zip(scorer.score_texts(TEXTS), harsh.score_texts(TEXTS), strict=True):
         assert pen.score == pytest.approx(base.s_raw * 5.0 if base.s_raw < 0 else base.s_raw)

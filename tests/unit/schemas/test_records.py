@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,7 @@ from schemas import (
 from schemas.errors import InvalidMessage, Reason
 
 NEW_YORK = ZoneInfo("America/New_York")
-UTC = timezone.utc
+UTC = UTC
 PUBLISHED = datetime(2020, 6, 5, 10, 30, tzinfo=NEW_YORK)  # 14:30Z
 
 NEWS = NewsItem(

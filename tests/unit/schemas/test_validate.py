@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -16,10 +15,10 @@ from jsonschema import Draft202012Validator
 
 from schemas import NewsItem, dumps, schema_path, validate_news
 from schemas.errors import InvalidMessage, Reason
-from streams.exchange_time import ExchangeMap, stamp_story
+from streams.stages.exchange_time import ExchangeMap, stamp_story
+from support.paths import SAMPLE as SAMPLE_DIR
 
-SAMPLE_DIR = Path(__file__).parents[3] / "streams" / "sample"
-NOW = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 STORY: dict[str, Any] = {
     "id": "bz-1",
     "published_at": "2020-06-05T10:30:00-04:00",
@@ -163,9 +162,9 @@ def test_fields_and_normalisation() -> None:
         )
     )
     assert item.tickers == ("BRK.B", "A")  # upper-cased, duplicates dropped, first order kept
-    assert item.published_at == datetime(2020, 6, 5, 14, 30, tzinfo=timezone.utc)
+    assert item.published_at == datetime(2020, 6, 5, 14, 30, tzinfo=UTC)
     assert item.published_at.utcoffset() == timedelta(hours=-4)  # the offset it came with
-    assert item.received_at == datetime(2020, 6, 5, 14, 30, 5, tzinfo=timezone.utc)
+    assert item.received_at == datetime(2020, 6, 5, 14, 30, 5, tzinfo=UTC)
     assert (item.body, item.source, item.language, item.url) == (
         "Revenue rose.",
         "benzinga",

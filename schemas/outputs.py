@@ -1,0 +1,238 @@
+"""Records tickertone writes: ScoredNews (news.scored), TickerSignal (signals.ticker), Alert
+(alerts.negative) and DeadLetter (news.deadletter). Conventions as in `schemas.news`."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from schemas.records import SCHEMA_VERSION, Direction, Phase, Severity, format_time, optional_float, parse_time
+
+__all__ = ["Alert", "DeadLetter", "ScoredNews", "TickerSignal"]
+
+
+@dataclass(frozen=True)
+class ScoredNews:
+    """One story's score for one of its tickers (news.scored)."""
+
+    id: str
+    ticker: str
+    published_at_utc: datetime
+    session: date
+    phase: Phase
+    score: float
+    confidence: float
+    n_sentences: int
+    weight: float
+    headline: str
+    source: str | None
+    model: str
+    ingested_at: datetime  # when the worker read the story (processing latency starts here)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.id,
+            "ticker": self.ticker,
+            "published_at_utc": format_time(self.published_at_utc),
+            "session": self.session.isoformat(),
+            "phase": str(self.phase),
+            "score": self.score,
+            "confidence": self.confidence,
+            "n_sentences": self.n_sentences,
+            "weight": self.weight,
+            "headline": self.headline,
+            "source": self.source,
+            "model": self.model,
+            "ingested_at": format_time(self.ingested_at),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ScoredNews:
+        return cls(
+            id=d["id"],
+            ticker=d["ticker"],
+            published_at_utc=parse_time(d["published_at_utc"], "published_at_utc"),
+            session=date.fromisoformat(d["session"]),
+            phase=Phase(d["phase"]),
+            score=float(d["score"]),
+            confidence=float(d["confidence"]),
+            n_sentences=int(d["n_sentences"]),
+            weight=float(d["weight"]),
+            headline=d["headline"],
+            source=d["source"],
+            model=d["model"],
+            ingested_at=parse_time(d["ingested_at"], "ingested_at"),
+        )
+
+
+@dataclass(frozen=True)
+class TickerSignal:
+    """A ticker's state after one scored story (signals.ticker)."""
+
+    ticker: str
+    as_of: datetime  # event time
+    emitted_at: datetime  # wall clock
+    session: date
+    phase: Phase
+    score_fast: float
+    score_slow: float
+    exposure: float
+    buzz: float
+    zscore: float | None  # None until the baseline has a variance
+    linear_window_score: float
+    n_events: int
+    news_id: str
+    model: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "ticker": self.ticker,
+            "as_of": format_time(self.as_of),
+            "emitted_at": format_time(self.emitted_at),
+            "session": self.session.isoformat(),
+            "phase": str(self.phase),
+            "score_fast": self.score_fast,
+            "score_slow": self.score_slow,
+            "exposure": self.exposure,
+            "buzz": self.buzz,
+            "zscore": self.zscore,
+            "linear_window_score": self.linear_window_score,
+            "n_events": self.n_events,
+            "news_id": self.news_id,
+            "model": self.model,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TickerSignal:
+        return cls(
+            ticker=d["ticker"],
+            as_of=parse_time(d["as_of"], "as_of"),
+            emitted_at=parse_time(d["emitted_at"], "emitted_at"),
+            session=date.fromisoformat(d["session"]),
+            phase=Phase(d["phase"]),
+            score_fast=float(d["score_fast"]),
+            score_slow=float(d["score_slow"]),
+            exposure=float(d["exposure"]),
+            buzz=float(d["buzz"]),
+            zscore=optional_float(d["zscore"]),
+            linear_window_score=float(d["linear_window_score"]),
+            n_events=int(d["n_events"]),
+            news_id=d["news_id"],
+            model=d["model"],
+        )
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Bad news for a ticker (alerts.negative), with the values and headlines behind it.
+
+    `direction` is positive only for the opt-in positive alerts; `headlines` and `news_ids`
+    are the driving stories, the one that raised the alert first.
+    """
+
+    ticker: str
+    direction: Direction
+    severity: Severity
+    reason: str  # which rule fired: "story_score" or "zscore"
+    as_of: datetime
+    emitted_at: datetime
+    score_fast: float
+    score_slow: float
+    zscore: float | None
+    story_score: float | None  # None when no single story raised it
+    headlines: tuple[str, ...]
+    news_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "ticker": self.ticker,
+            "direction": str(self.direction),
+            "severity": str(self.severity),
+            "reason": self.reason,
+            "as_of": format_time(self.as_of),
+            "emitted_at": format_time(self.emitted_at),
+            "score_fast": self.score_fast,
+            "score_slow": self.score_slow,
+            "zscore": self.zscore,
+            "story_score": self.story_score,
+            "headlines": list(self.headlines),
+            "news_ids": list(self.news_ids),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Alert:
+        return cls(
+            ticker=d["ticker"],
+            direction=Direction(d["direction"]),
+            severity=Severity(d["severity"]),
+            reason=d["reason"],
+            as_of=parse_time(d["as_of"], "as_of"),
+            emitted_at=parse_time(d["emitted_at"], "emitted_at"),
+            score_fast=float(d["score_fast"]),
+            score_slow=float(d["score_slow"]),
+            zscore=optional_float(d["zscore"]),
+            story_score=optional_float(d["story_score"]),
+            headlines=tuple(d["headlines"]),
+            news_ids=tuple(d["news_ids"]),
+        )
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A raw message that could not be processed (news.deadletter).
+
+    `original` and `key` hold the bytes as text when they are valid UTF-8 (`encoding` /
+    `key_encoding` "utf-8"), else as base64 ("base64").
+    """
+
+    reason: str  # a schemas.errors.Reason value
+    message: str
+    original: str  # "" for a tombstone
+    encoding: str
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    key_encoding: str
+    failed_at: datetime
+
+    def original_bytes(self) -> bytes:
+        """The message value exactly as it arrived, for replaying once the producer is fixed."""
+        if self.encoding == "base64":
+            return base64.b64decode(self.original, validate=True)
+        return self.original.encode("utf-8")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "reason": str(self.reason),
+            "message": self.message,
+            "original": self.original,
+            "encoding": self.encoding,
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "key": self.key,
+            "key_encoding": self.key_encoding,
+            "failed_at": format_time(self.failed_at),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DeadLetter:
+        return cls(
+            reason=d["reason"],
+            message=d["message"],
+            original=d["original"],
+            encoding=d["encoding"],
+            topic=d["topic"],
+            partition=int(d["partition"]),
+            offset=int(d["offset"]),
+            key=d["key"],
+            key_encoding=d["key_encoding"],
+            failed_at=parse_time(d["failed_at"], "failed_at"),
+        )

@@ -1,0 +1,98 @@
+"""The report's figures (matplotlib, no pyplot: no global figures, no GUI backend), each written
+as a PNG at a fixed DPI so that regenerating the report from the same inputs gives the same files."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from streams.evaluate import HEADLINE_HORIZONS, HORIZONS
+from streams.evaluate.metrics import ic_summary
+from streams.evaluate.run import Evaluation, ScorerRun
+
+__all__ = ["plot_ic_by_horizon", "plot_ic_over_time", "plot_quantiles", "plot_ticker", "save"]
+
+_DPI = 100
+_ROLLING_ICS = 120  # the IC-over-time line: mean of the last 120 session ICs
+
+
+def save(fig: Figure, path: Path) -> Path:
+    fig.tight_layout()
+    # No "Software" tag: the file then depends on the data only, not on the matplotlib build.
+    fig.savefig(path, dpi=_DPI, metadata={"Software": None})
+    return path
+
+
+def plot_ic_over_time(runs: list[ScorerRun], signal: str, path: Path) -> Path:
+    fig = Figure(figsize=(9, 5))
+    axes = fig.subplots(len(HEADLINE_HORIZONS), 1, sharex=True)
+    for ax, h in zip(axes, HEADLINE_HORIZONS, strict=True):
+        for run in runs:
+            ics = run.ics[(signal, h)]
+            ax.plot(pd.to_datetime(ics.index), ics.rolling(_ROLLING_ICS, min_periods=_ROLLING_ICS // 2).mean(),
+                    label=run.label, linewidth=1)
+        ax.axhline(0, color="grey", linewidth=0.6)
+        ax.set_ylabel(f"IC, {h} session{'s' * (h > 1)}")
+        ax.legend(loc="upper left", fontsize=8)
+    axes[0].set_title(f"IC of {signal}: mean of the last {_ROLLING_ICS} session ICs")
+    return save(fig, path)
+
+
+def plot_ic_by_horizon(runs: list[ScorerRun], signal: str, path: Path) -> Path:
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    width = 0.8 / len(runs)
+    for i, run in enumerate(runs):
+        summaries = [ic_summary(run.ics[(signal, h)]) for h in HORIZONS]
+        errors = [1.96 * s.std / math.sqrt(s.n) if s.n > 1 else 0.0 for s in summaries]
+        xs = [j + (i - (len(runs) - 1) / 2) * width for j in range(len(HORIZONS))]
+        ax.bar(xs, [s.mean for s in summaries], width, yerr=errors, capsize=3, label=run.label)
+    ax.set_xticks(range(len(HORIZONS)), [f"{h}" for h in HORIZONS])
+    ax.set_xlabel("horizon (sessions)")
+    ax.set_ylabel("mean IC (95% interval)")
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.set_title(f"IC of {signal} by horizon")
+    ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def plot_quantiles(runs: list[ScorerRun], path: Path) -> Path:
+    fig = Figure(figsize=(9, 3.5))
+    axes = fig.subplots(1, len(HEADLINE_HORIZONS))
+    width = 0.8 / len(runs)
+    for ax, h in zip(axes, HEADLINE_HORIZONS, strict=True):
+        for i, run in enumerate(runs):
+            means = run.quantiles[h].means
+            xs = [q + (i - (len(runs) - 1) / 2) * width for q in means.index]
+            ax.bar(xs, means.to_numpy() * 1e4, width, label=run.label)
+        ax.axhline(0, color="grey", linewidth=0.6)
+        ax.set_xlabel("quantile of the signal in its session (1 = lowest)")
+        ax.set_ylabel("mean return (bp)")
+        ax.set_title(f"{h} session{'s' * (h > 1)} ahead")
+        ax.legend(fontsize=8)
+    return save(fig, path)
+
+
+def plot_ticker(e: Evaluation, ticker: str, path: Path) -> Path:
+    close = e.market.closes[ticker]
+    first = min(run.samples.loc[run.samples["ticker"] == ticker, "session"].min() for run in e.runs)
+    close = close[close.index >= first]
+    fig = Figure(figsize=(9, 2.8))
+    ax = fig.subplots()
+    ax.plot(pd.to_datetime(close.index), close.to_numpy(), color="black", linewidth=0.8, label="close")
+    ax.set_ylabel("close")
+    right = ax.twinx()
+    ax.set_zorder(right.get_zorder() + 1)  # the price line over the busier signal lines
+    ax.patch.set_visible(False)
+    for run in e.runs:
+        rows = run.samples[(run.samples["ticker"] == ticker) & (run.samples["session"] <= close.index[-1])]
+        right.plot(pd.to_datetime(rows["session"]), rows[e.options.signal], linewidth=0.8, alpha=0.8, label=run.label)
+    right.set_ylabel(e.options.signal)
+    right.axhline(0, color="grey", linewidth=0.4)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", fontsize=7)
+    ax.set_title(ticker)
+    return save(fig, path)

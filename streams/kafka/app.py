@@ -1,0 +1,130 @@
+"""The Faust app: its configuration, its topics, and the agents of the stages this worker runs.
+
+The flow (DESIGN.md "Topics"):
+
+    news.raw --ingest--> <app_id>.news.valid (keyed by id) --dedupe--> news.normalized
+            \\--> news.deadletter
+    news.normalized --score--> news.scored (keyed by ticker) --state--> signals.ticker, alerts.negative
+
+Each stage's agents live in their own module (`ingest_agent`, `score_agent`, `state_agent`);
+each agent decodes, calls the pure stage code in `streams.stages`, and publishes. The
+transport is the compat room's `RewindingTransport`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from streams.kafka.clients import faust_credentials
+from streams.kafka.compat.consumer import RewindingTransport
+from streams.kafka.compat.stores import store_url
+from streams.kafka.ingest_agent import add_ingest
+from streams.kafka.lag import OffsetsMonitor, RebalanceSensor, update_from_faust
+from streams.kafka.score_agent import add_score
+from streams.kafka.state_agent import add_state
+from streams.metrics import Metrics
+from streams.settings import Settings
+
+__all__ = ["MAX_MESSAGE_BYTES", "StageTopics", "create_app", "internal_topic_names"]
+
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+"""The largest record the worker produces or fetches. Input up to 1 MB is valid; its dead letter
+(base64 + envelope) needs more. Topics' `max.message.bytes` must allow it."""
+
+PRODUCER_BATCH_BYTES = 1024 * 1024
+"""A record batch carries up to this much of one partition's share of an agent's batch, so a
+state batch leaves as about one produce request per partition (BENCHMARKS.md, "State stage")."""
+
+
+@dataclass(frozen=True)
+class StageTopics:
+    """The app's topics, raw bytes in and out (the agents encode and decode themselves)."""
+
+    raw: faust.TopicT
+    deadletter: faust.TopicT
+    valid: faust.TopicT
+    normalized: faust.TopicT
+    scored: faust.TopicT
+    signals: faust.TopicT
+    alerts: faust.TopicT
+
+
+def internal_topic_names(settings: Settings) -> list[str]:
+    """Topics the worker reads or writes besides Faust's own changelogs."""
+    t = settings.topics
+    return [t.raw, t.deadletter, valid_topic_name(settings), t.normalized, t.scored, t.signals, t.alerts]
+
+
+def valid_topic_name(settings: Settings) -> str:
+    """The worker-private topic between ingest and dedupe: validated stories keyed by id."""
+    return f"{settings.app_id}.news.valid"
+
+
+def create_app(settings: Settings, metrics: Metrics) -> faust.App:
+    """Build the Faust app with the agents of `settings.stages`."""
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker,
+        broker_credentials=faust_credentials(settings.security),
+        datadir=str(settings.data_dir),
+        store=store_url(settings.state.store),
+        processing_guarantee="at_least_once",  # see streams.kafka.commit
+        topic_partitions=settings.topics.partitions,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        producer_max_request_size=MAX_MESSAGE_BYTES,
+        producer_max_batch_size=PRODUCER_BATCH_BYTES,
+        consumer_max_fetch_size=MAX_MESSAGE_BYTES,
+        web_enabled=False,
+        Monitor=OffsetsMonitor,
+        # A SIGKILLed worker holds its partitions until its session times out: keep that short
+        # so a restarted or surviving worker takes over in seconds, not Kafka's default 45 s.
+        broker_session_timeout=10.0,
+        broker_heartbeat_interval=2.0,
+    )
+    app.transport = RewindingTransport(app.conf.broker_consumer, app)  # before any topic exists
+    topics = _topics(app, settings)
+    if "ingest" in settings.stages:
+        add_ingest(app, settings, metrics, topics)
+    if "score" in settings.stages:
+        add_score(app, settings, metrics, topics)
+    if "state" in settings.stages:
+        add_state(app, settings, metrics, topics)
+    _add_monitoring(app, metrics)
+    return app
+
+
+def _topics(app: faust.App, settings: Settings) -> StageTopics:
+    def topic(name: str) -> faust.TopicT:
+        return app.topic(
+            name,
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=settings.topics.partitions,
+        )
+
+    t = settings.topics
+    return StageTopics(
+        raw=topic(t.raw),
+        deadletter=topic(t.deadletter),
+        valid=topic(valid_topic_name(settings)),
+        normalized=topic(t.normalized),
+        scored=topic(t.scored),
+        signals=topic(t.signals),
+        alerts=topic(t.alerts),
+    )
+
+
+def _add_monitoring(app: faust.App, metrics: Metrics) -> None:
+    app.sensors.add(RebalanceSensor(metrics))
+    reported: dict[str, Any] = {"previous": None}
+
+    async def report_lag() -> None:
+        reported["previous"] = update_from_faust(metrics, app, reported["previous"])
+
+    app.timer(interval=5.0)(report_lag)

@@ -1,0 +1,57 @@
+"""The score stage's agent: batches of normalized stories in, ScoredNews (keyed by ticker) out.
+
+Inference runs on one executor thread: ONNX Runtime parallelises inside a batch and releases the
+GIL, so the event loop (heartbeats, commits, the other agents) keeps running while a batch
+scores. Records that are not a NormalizedNews are dead-lettered (`streams.kafka.rejects`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import faust
+
+from schemas import NormalizedNews, dumps
+from streams.kafka.events import event_batches
+from streams.kafka.rejects import dead_letters, decode_all
+from streams.metrics import Metrics
+from streams.settings import Settings
+from streams.stages.score import load_configured_scorer, score_batch
+
+if TYPE_CHECKING:
+    from streams.kafka.app import StageTopics
+
+__all__ = ["add_score"]
+
+log = logging.getLogger(__name__)
+
+
+def add_score(app: faust.App, settings: Settings, metrics: Metrics, topics: StageTopics) -> None:
+    """Load the model and add the score agent to `app`."""
+    cfg = settings.scoring
+    scorer = load_configured_scorer(cfg)
+    metrics.set_model(scorer.model_name, scorer.provider, scorer.precision)
+    log.info("scoring with %s on %s (%s)", scorer.model_name, scorer.provider, scorer.precision)
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
+    deadletter_topic = topics.deadletter.get_topic_name()
+
+    @app.agent(topics.normalized, name="score")
+    async def score_agent(stream: faust.StreamT[bytes]) -> None:
+        loop = asyncio.get_running_loop()
+        async for events in event_batches(stream, cfg.batch_max, cfg.batch_wait_s):
+            stories, rejected = decode_all(NormalizedNews, events)
+            for _, key, value in dead_letters(deadletter_topic, rejected, datetime.now(UTC), metrics):
+                await topics.deadletter.send(key=key, value=value)
+            started = time.perf_counter()
+            batch = await loop.run_in_executor(executor, score_batch, scorer, stories)
+            metrics.inference_batch_seconds.observe(time.perf_counter() - started)
+            metrics.inference_batch_size.observe(batch.n_sentences)
+            metrics.sentences_scored.inc(batch.n_sentences)
+            for record in batch.records:
+                await topics.scored.send(key=record.ticker.encode("utf-8"), value=dumps(record))
+                metrics.scored.inc()

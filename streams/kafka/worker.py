@@ -1,0 +1,50 @@
+"""`tickertone worker`: every agent of the configured stages in one Faust worker.
+
+Start order: refuse untested Faust/mode/aiokafka versions (`streams.kafka.compat.versions`);
+create the data directory (with its parents) and say where it is; serve the metrics; create
+missing topics; build the app; run until SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from schemas import Severity
+from streams.kafka.admin import ensure_topics
+from streams.kafka.app import create_app, internal_topic_names
+from streams.kafka.clients import bootstrap_servers, kafka_python_config
+from streams.kafka.compat.versions import require_tested_versions
+from streams.metrics import Metrics, serve
+from streams.settings import Settings
+
+__all__ = ["run_worker"]
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
+    """Run the worker (module docstring); returns its exit code. Raises `CompatError` on an
+    untested library version."""
+    require_tested_versions(settings.allow_untested_faust)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    log.info("worker state in %s", settings.data_dir)
+    metrics = Metrics(alert_severities=[severity.value for severity in Severity])
+    serve(metrics, settings.metrics.port, settings.metrics.addr)
+    log.info("metrics on http://%s:%d/metrics", settings.metrics.addr, settings.metrics.port)
+    ensure_topics(
+        bootstrap_servers(settings.broker),
+        internal_topic_names(settings),
+        settings.topics.partitions,
+        **kafka_python_config(settings.security),
+    )
+    app = create_app(settings, metrics)
+    metrics.up.set(1)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        metrics.up.set(0)

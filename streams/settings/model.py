@@ -1,0 +1,186 @@
+"""The settings model: one frozen `Settings` made of sections (DESIGN.md "Settings").
+
+Every field is settable as `TICKERTONE_<SECTION>__<FIELD>` (top-level fields as
+`TICKERTONE_<FIELD>`) and from a TOML file (`[section]` tables), and is validated when the
+settings are built: `streams.settings.load_settings` is the one place that builds them. The
+field descriptions are the documentation (`tickertone config docs` renders them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+
+from streams.settings.paths import state_dir
+from streams.settings.sources import LegacyEnvSource, TomlFileSource
+
+__all__ = [
+    "STAGES",
+    "AlertSettings",
+    "IngestSettings",
+    "MetricsSettings",
+    "ScoringSettings",
+    "SecuritySettings",
+    "Section",
+    "Settings",
+    "StateSettings",
+    "TopicSettings",
+]
+
+Stage = Literal["ingest", "score", "state"]
+STAGES: tuple[Stage, ...] = ("ingest", "score", "state")
+
+Positive = Annotated[float, Field(gt=0)]
+
+
+class Section(BaseModel):
+    """A settings section: immutable, unknown keys refused (a typo fails instead of being ignored)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TopicSettings(Section):
+    """Topic names and the partition count (DESIGN.md "Topics")."""
+
+    raw: str = Field("news.raw", min_length=1, description="raw NewsItem input")
+    deadletter: str = Field("news.deadletter", min_length=1, description="dead letters")
+    normalized: str = Field("news.normalized", min_length=1, description="validated, stamped, de-duplicated stories")
+    scored: str = Field("news.scored", min_length=1, description="ScoredNews, one per story x ticker")
+    signals: str = Field("signals.ticker", min_length=1, description="TickerSignal output")
+    alerts: str = Field("alerts.negative", min_length=1, description="Alert output")
+    partitions: int = Field(4, ge=1, description="partitions of every topic the worker creates")
+
+
+class IngestSettings(Section):
+    """Validation, de-duplication and exchange-time stamping."""
+
+    max_message_bytes: int = Field(1_000_000, ge=1, description="largest raw message accepted (bytes)")
+    dedupe_retention_s: Positive = Field(7 * 24 * 3600.0, description="how long a story id is remembered (s)")
+    exchange_map: Path | None = Field(None, description="CSV `ticker,mic`; unset = the bundled map")
+    default_mic: str = Field("XNYS", min_length=1, description="exchange of tickers not in the map")
+    batch_max: int = Field(500, ge=1, description="dedupe agent batch size (records)")
+    batch_wait_s: Positive = Field(0.05, description="dedupe agent batch wait (s)")
+
+
+class ScoringSettings(Section):
+    """Model and micro-batching of the score agent (DESIGN.md "Scoring")."""
+
+    model: Path | None = Field(None, description="exported model directory; unset = the bundled model")
+    provider: str | None = Field(None, description="`cpu`, `cuda` or an onnxruntime provider; unset = CUDA if available")
+    max_sentences: int = Field(16, ge=1, description="sentences scored per story")
+    negative_penalty: float = Field(3.0, ge=1, description="multiplier of negative sentence scores")
+    batch_max: int = Field(64, ge=1, description="score agent batch size (stories)")
+    batch_wait_s: Positive = Field(0.05, description="score agent batch wait (s)")
+
+
+class StateSettings(Section):
+    """Per-ticker decayed state (DESIGN.md "Per-ticker state")."""
+
+    fast_half_life_s: Positive = Field(3600.0, description="fast half-life (s)")
+    slow_half_life_s: Positive = Field(72 * 3600.0, description="slow half-life (s)")
+    linear_window_sessions: int = Field(90, ge=1, description="sessions in the linear-decay window")
+    recent_ids: int = Field(512, ge=1, description="story ids remembered per ticker to drop redeliveries")
+    zscore_min_sessions: int = Field(5, ge=2, description="baseline sessions before the z-score is non-zero")
+    driver_stories: int = Field(5, ge=1, description="recent stories per direction kept to explain alerts")
+    batch_max: int = Field(1000, ge=1, description="state agent batch size (records)")
+    batch_wait_s: Positive = Field(0.05, description="state agent batch wait (s)")
+    store: str = Field("memory://", description="table store: `memory://` or `rocksdb://`")
+
+
+class AlertSettings(Section):
+    """Asymmetric-negative alerts (DESIGN.md "Alert")."""
+
+    story_threshold: float = Field(-0.6, description="a story at or below this score alerts")
+    min_confidence: float = Field(0.6, ge=0, le=1, description="confidence a story alert needs")
+    critical_threshold: float = Field(-1.0, description="story score at or below which the alert is critical")
+    zscore_k: Positive = Field(3.0, description="a fast-score z at or below -k alerts")
+    zscore_critical_k: Positive = Field(4.5, description="z at or below -k is critical")
+    cooldown_s: float = Field(900.0, ge=0, description="per ticker and direction, in event time (s)")
+    positive: bool = Field(False, description="also raise positive alerts")
+    positive_story_threshold: float = Field(0.4, description="a story at or above this score raises a positive alert")
+    positive_critical_threshold: float = Field(0.48, description="positive story score that is critical")
+
+
+class MetricsSettings(Section):
+    """Prometheus exposition."""
+
+    port: int = Field(9464, ge=0, le=65535, description="port of `/metrics` (0 = any free port)")
+    addr: str = Field("127.0.0.1", description="bind address of `/metrics`; loopback unless told otherwise")
+
+
+class SecuritySettings(Section):
+    """Kafka security for the worker and every client (replay, tail, topic admin)."""
+
+    protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="`PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`"
+    )
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "PLAIN", description="SASL mechanism (with a SASL protocol)"
+    )
+    sasl_username: str | None = Field(None, description="SASL user")
+    sasl_password: SecretStr | None = Field(None, description="SASL password (never printed)")
+    ssl_cafile: Path | None = Field(None, description="PEM of the CA that signed the brokers' certificates; unset = system CAs")
+
+    @field_validator("protocol", "sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(BaseSettings):
+    """Everything a worker and the commands need. Immutable: derive variants with
+    `settings.model_copy(update=...)`. Build it with `streams.settings.load_settings`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TICKERTONE_",
+        env_nested_delimiter="__",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="forbid",
+        validate_default=True,
+    )
+
+    broker: str = Field("kafka://127.0.0.1:9092", min_length=1, description="bootstrap servers, `kafka://a:9092;kafka://b:9092`")
+    app_id: str = Field("tickertone", min_length=1, description="Faust app id, also the consumer group")
+    data_dir: Path = Field(default_factory=lambda: state_dir() / "worker", description="worker state (tables); created at start")
+    stages: Annotated[tuple[Stage, ...], NoDecode] = Field(
+        STAGES, min_length=1, description="agents this worker runs, comma-separated"
+    )
+    allow_untested_faust: bool = Field(
+        False, description="start on a Faust/mode/aiokafka version the compat room was not tested with"
+    )
+    topics: TopicSettings = TopicSettings()
+    ingest: IngestSettings = IngestSettings()
+    scoring: ScoringSettings = ScoringSettings()
+    state: StateSettings = StateSettings()
+    alerts: AlertSettings = AlertSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    security: SecuritySettings = SecuritySettings()
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _split_stages(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Highest first: explicit values (command-line flags), `TICKERTONE_*` variables, the
+        deprecated variable names, the TOML file, then the defaults."""
+        return init_settings, env_settings, LegacyEnvSource(settings_cls), TomlFileSource(settings_cls)

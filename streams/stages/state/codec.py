@@ -1,0 +1,81 @@
+"""The per-ticker state's changelog form: `to_dict` writes it, `from_dict` reads it back.
+
+The form is versioned (`"v": STATE_VERSION`), and the table name carries the same version
+(`ticker-state-v1`): a new layout starts a new table and changelog. Story-id chunks are written
+sorted, so equal states give equal records.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from streams.stages.state.decay import Decayed
+from streams.stages.state.ticker import STATE_VERSION, IdChunk, Story, TickerState
+
+__all__ = ["from_dict", "to_dict"]
+
+
+def to_dict(state: TickerState) -> dict[str, Any]:
+    """JSON-ready form for the changelog (floats, ints, strings, lists and tuples, None); versioned."""
+
+    def decayed(d: Decayed) -> list[float | None]:
+        return [d.N, d.D, d.B, d.T]
+
+    return {
+        "v": STATE_VERSION,
+        "fast": decayed(state.fast),
+        "slow": decayed(state.slow),
+        "sessions": [[_iso_day(d), ws, w] for d, ws, w in state.sessions],
+        "baseline": [state.base_n, state.base_mean, state.base_m2],
+        "n_events": state.n_events,
+        "recent_ids": [list(state.recent_ids), *(chunk.ordered for chunk in state.id_chunks)],
+        "negatives": [list(s) for s in state.negatives],
+        "positives": [list(s) for s in state.positives],
+        "last_alert_at": state.last_alert_at,
+        "last_positive_alert_at": state.last_positive_alert_at,
+    }
+
+
+# to_dict runs for every ticker a batch touches, over mostly the same session dates each time.
+@lru_cache(maxsize=4096)
+def _iso_day(ordinal: int) -> str:
+    return date.fromordinal(ordinal).isoformat()
+
+
+def from_dict(data: dict[str, Any]) -> TickerState:
+    """Inverse of `to_dict`. Raises ValueError for another state version: the table name
+    carries the version, so a mismatch means a table from another release; point the worker
+    at a new table (or reset it) and replay."""
+    if data.get("v") != STATE_VERSION:
+        raise ValueError(f"ticker state version {data.get('v')!r}, expected {STATE_VERSION}")
+
+    def decayed(v: list[Any]) -> Decayed:
+        return Decayed(float(v[0]), float(v[1]), float(v[2]), None if v[3] is None else float(v[3]))
+
+    def stories(rows: list[list[Any]]) -> tuple[Story, ...]:
+        return tuple(Story(str(i), str(h), float(s), float(t)) for i, h, s, t in rows)
+
+    def opt(v: Any) -> float | None:
+        return None if v is None else float(v)
+
+    base_n, base_mean, base_m2 = data["baseline"]
+    return TickerState(
+        fast=decayed(data["fast"]),
+        slow=decayed(data["slow"]),
+        sessions=tuple(
+            (date.fromisoformat(day).toordinal(), float(ws), float(w))
+            for day, ws, w in data["sessions"]
+        ),
+        base_n=int(base_n),
+        base_mean=float(base_mean),
+        base_m2=float(base_m2),
+        n_events=int(data["n_events"]),
+        recent_ids=tuple(data["recent_ids"][0]),
+        id_chunks=tuple(IdChunk(c) for c in data["recent_ids"][1:]),
+        negatives=stories(data["negatives"]),
+        positives=stories(data["positives"]),
+        last_alert_at=opt(data["last_alert_at"]),
+        last_positive_alert_at=opt(data["last_positive_alert_at"]),
+    )
