@@ -10,8 +10,8 @@ the package. Steps of `fetch_jars`:
    copy the jars into a fresh sibling of the cache, write the marker there, and swap it in.
 
 A failed or interrupted fetch therefore never leaves a cache that looks complete, and a pom
-edit (a version bump) invalidates the cache. `python -m streams.broker.jars` fetches and
-prints the directory (`make kafka` does this).
+edit (a version bump) invalidates the cache. `tickertone broker --fetch-only` fetches and
+prints the directory (`make kafka` runs it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import hashlib
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -79,10 +78,3 @@ def fetch_jars(cache: Path | None = None, pom: Path = POM) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
     return cache
 
-
-if __name__ == "__main__":
-    try:
-        print(fetch_jars())
-    except JarsError as error:
-        print(f"tickertone: {error}", file=sys.stderr)
-        sys.exit(1)

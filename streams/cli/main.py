@@ -36,8 +36,16 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def _cmd_broker(args: argparse.Namespace) -> int:
+    from streams.broker import JarsError, fetch_jars
     from streams.broker.foreground import run_foreground
 
+    if args.fetch_only:
+        try:
+            print(fetch_jars())
+        except JarsError as error:
+            print(f"tickertone broker: {error}", file=sys.stderr)
+            return 1
+        return 0
     return run_foreground(args.data, args.port)
 
 
@@ -114,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", type=Path, default=state_dir() / "kafka", help="data directory, kept across restarts (default %(default)s)"
     )
     p.add_argument("--port", type=int, default=9092)
+    p.add_argument("--fetch-only", action="store_true", help="fetch Kafka's jars into the cache, print where, and exit")
     p.set_defaults(func=_cmd_broker)
 
     p = sub.add_parser("worker", help="run the Faust worker (all agents)")
