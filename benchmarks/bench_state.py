@@ -93,9 +93,9 @@ def run_faust(bootstrap: str, source: str, n: int, work: Path) -> float:
     sink = source + "-faust-signals"
     env = {
         **os.environ, "TICKERTONE_BROKER": f"kafka://{bootstrap}", "TICKERTONE_STAGES": "state",
-        "TICKERTONE_TOPIC_SCORED": source, "TICKERTONE_TOPIC_SIGNALS": sink,
-        "TICKERTONE_TOPIC_ALERTS": source + "-faust-alerts", "TICKERTONE_APP_ID": source + "-faust",
-        "TICKERTONE_DATA_DIR": str(work / "faust"), "TICKERTONE_METRICS_PORT": "0",
+        "TICKERTONE_TOPICS__SCORED": source, "TICKERTONE_TOPICS__SIGNALS": sink,
+        "TICKERTONE_TOPICS__ALERTS": source + "-faust-alerts", "TICKERTONE_APP_ID": source + "-faust",
+        "TICKERTONE_DATA_DIR": str(work / "faust"), "TICKERTONE_METRICS__PORT": "0",
     }
     with (work / "faust.log").open("wb") as log:
         worker = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -25,7 +25,7 @@ def add_model_commands(subparsers: Any) -> None:
 
     p = commands.add_parser("export", help="export a Hugging Face model dir to ONNX (needs the export extra)")
     p.add_argument("src", type=Path, help="Hugging Face sequence-classification model dir (local)")
-    p.add_argument("out", type=Path, help="output dir; point TICKERTONE_MODEL at it")
+    p.add_argument("out", type=Path, help="output dir; point TICKERTONE_SCORING__MODEL at it")
     p.add_argument(
         "--precision",
         action="append",

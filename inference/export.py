@@ -19,7 +19,7 @@ Steps of `export_model`:
    as int8 and dequantized after the Gather (weight only). Every scale is a graph constant.
 5. config.json, the fast tokenizer and export.json (with the int8 method and calibration) beside
    the models.
-The output dir is what `inference.runtime`/`inference.scorer` load (`TICKERTONE_MODEL`).
+The output dir is what `inference.runtime`/`inference.scorer` load (`TICKERTONE_SCORING__MODEL`).
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ from pysbd.utils import TextSpan
 
 __all__ = ["SentenceSplitter"]
 
-# pysbd's cost grows faster than linearly with the text it is given (about 0.1 s for 8,000
-# characters, 2 s for 32,000), so bodies are segmented window by window and only until the
-# sentence cap is reached: a 100k-character body costs what its first sentences cost.
+# pysbd's cost grows faster than linearly with the text it is given, so bodies are segmented
+# window by window and only until the sentence cap is reached: a long body costs what its first
+# sentences cost.
 _WINDOW_CHARS = 2000
 
 
@@ -37,7 +37,7 @@ class SentenceSplitter:
 
     def _body_sentences(self, body: str, limit: int) -> list[str]:
         # pysbd keeps the text being segmented on the Segmenter, so one shared instance is not
-        # thread-safe; a new one per call costs about a microsecond.
+        # thread-safe; a new one per call is cheap.
         segmenter = pysbd.Segmenter(language="en", clean=False, char_span=True)
         found: list[str] = []
         start = 0

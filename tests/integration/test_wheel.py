@@ -5,6 +5,7 @@ with its state under the user's state directory."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -37,8 +38,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The wheel built from the clone and unpacked into its own directory (no dependencies:
     those come from the test environment)."""
     work = tmp_path_factory.mktemp("wheel")
+    # A copy of the sources: setuptools builds in the source tree, and a build/ left there from an
+    # earlier build would carry modules that no longer exist into the wheel.
+    source = work / "source"
+    skipped = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info", "var", "__pycache__")
+    shutil.copytree(REPO, source, ignore=skipped)
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(source)],
         check=True, timeout=600, capture_output=True,
     )
     (wheel,) = (work / "dist").glob("tickertone-*.whl")
@@ -92,7 +98,8 @@ def test_a_worker_comes_up_from_an_empty_directory(
     )
     log = tmp_path / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([sys.executable, "-m", "streams", "worker"], cwd=empty, env=env, stdout=out, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "streams", "worker"]
+        worker = subprocess.Popen(command, cwd=empty, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             ready = wait_until(lambda: worker.poll() is not None or "Ready" in log.read_text(errors="replace"), 120)
             text = log.read_text(errors="replace")

@@ -1,13 +1,12 @@
 """Table stores: Faust's RocksDB store, filing each key under the partition its key hashes to.
 
 Faust's RocksDB store keeps one database per changelog partition and writes a key into the one
-of `current_event().message.partition`. The agents here batch (`take_events`), which runs the
-stream in another task: no current event reaches the agent, so every write failed an assertion
-and crashed the agent (the batch was lost). Even with one, a batch writes keys of several
-partitions. (The store has no bulk update either: tables are written key by key.)
-`KeyPartitionedRocksDB` files a key under the partition its murmur2 hash picks, which is where
-the producer sends its changelog record (`use_partitioner`) and where recovery puts it back, so
-a revoked partition takes exactly its own keys along.
+of `current_event().message.partition`. A batching agent (`take_events`) has no current event
+(the stream runs in another task), and one batch writes keys of several partitions.
+Invariant kept here: a key lives in the database of the partition its murmur2 hash picks, which
+is where the producer sends its changelog record (`use_partitioner`) and where recovery puts it
+back, so a revoked partition takes exactly its own keys along. (The store has no bulk update:
+tables are written key by key.)
 
 `store_url` maps the worker's `rocksdb://` setting to it; other stores pass through.
 """

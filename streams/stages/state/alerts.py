@@ -73,7 +73,7 @@ def evaluate_alert(
         z_critical=values.zscore <= -cfg.zscore_critical_k,
     )
     if negative is not None:
-        if _cooling(before.last_alert_at, event.t, cfg.cooldown_s):
+        if _cooling(before.last_negative_alert_at, event.t, cfg.cooldown_s):
             return None
         return _decision(event, values, Direction.NEGATIVE, *negative, after.negatives)
     if not cfg.positive:
@@ -93,17 +93,16 @@ def evaluate_alert(
 def record_alert(state: TickerState, decision: AlertDecision) -> TickerState:
     """`state` with the cooldown clock of the decision's direction set to its time."""
     if decision.direction is Direction.NEGATIVE:
-        return replace(state, last_alert_at=decision.at)
+        return replace(state, last_negative_alert_at=decision.at)
     return replace(state, last_positive_alert_at=decision.at)
 
 
 @dataclass(frozen=True, slots=True)
 class StepResult:
-    """What one story does: the new state (to re-assign in the table), whether it was applied
-    (False: a redelivered id, nothing to emit), its signal values and alert (None if none)."""
+    """What one story does: the new state (to re-assign in the table), its signal values (None:
+    a redelivered id, nothing to emit, the state unchanged) and its alert (None if none)."""
 
     state: TickerState
-    applied: bool
     values: SignalValues | None
     alert: AlertDecision | None
 
@@ -114,12 +113,12 @@ def step(
     """apply, read, evaluate_alert, record_alert for one story: the agent's per-event work."""
     after, applied = apply(state, event, state_cfg)
     if not applied:
-        return StepResult(state, False, None, None)
+        return StepResult(state, None, None)
     values = read(after, state_cfg)
     alert = evaluate_alert(state, after, event, values, alert_cfg)
     if alert is not None:
         after = record_alert(after, alert)
-    return StepResult(after, True, values, alert)
+    return StepResult(after, values, alert)
 
 
 def _severity(

@@ -33,7 +33,7 @@ def to_dict(state: TickerState) -> dict[str, Any]:
         "recent_ids": [list(state.recent_ids), *(chunk.ordered for chunk in state.id_chunks)],
         "negatives": [list(s) for s in state.negatives],
         "positives": [list(s) for s in state.positives],
-        "last_alert_at": state.last_alert_at,
+        "last_alert_at": state.last_negative_alert_at,  # the key of state version 1
         "last_positive_alert_at": state.last_positive_alert_at,
     }
 
@@ -76,6 +76,6 @@ def from_dict(data: dict[str, Any]) -> TickerState:
         id_chunks=tuple(IdChunk(c) for c in data["recent_ids"][1:]),
         negatives=stories(data["negatives"]),
         positives=stories(data["positives"]),
-        last_alert_at=opt(data["last_alert_at"]),
+        last_negative_alert_at=opt(data["last_alert_at"]),
         last_positive_alert_at=opt(data["last_positive_alert_at"]),
     )

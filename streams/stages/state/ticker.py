@@ -117,7 +117,8 @@ class TickerState:
     `cfg.recent_ids` applied story ids; sealed as `IdChunk`s so the duplicate check stays O(1)
     and each event copies one small chunk, not all ids. `negatives` / `positives`: the most
     recent (by story time, then id) stories with score < 0 / > 0, newest first.
-    `last_*alert_at`: event time of the last negative / positive alert (the cooldown clocks).
+    `last_negative_alert_at` / `last_positive_alert_at`: event time of the last alert of each
+    direction (the cooldown clocks).
     `window_older`: derived, not serialized; see `_older_sums`.
     """
 
@@ -132,7 +133,7 @@ class TickerState:
     id_chunks: tuple[IdChunk, ...] = ()
     negatives: tuple[Story, ...] = ()
     positives: tuple[Story, ...] = ()
-    last_alert_at: float | None = None
+    last_negative_alert_at: float | None = None
     last_positive_alert_at: float | None = None
     window_older: tuple[float, float, float, float] | None = field(
         default=None, compare=False, repr=False
@@ -146,7 +147,7 @@ class TickerState:
         """True when `news_id` is among the remembered applied story ids."""
         if news_id in self.recent_ids:
             return True
-        for chunk in self.id_chunks:  # a plain loop: any() with a generator costs 2x per event
+        for chunk in self.id_chunks:  # a plain loop: cheaper per event than any() over a generator
             if news_id in chunk:
                 return True
         return False
@@ -210,7 +211,7 @@ def apply(state: TickerState, event: StateEvent, cfg: StateSettings) -> tuple[Ti
         id_chunks,
         negatives,
         positives,
-        state.last_alert_at,
+        state.last_negative_alert_at,
         state.last_positive_alert_at,
         window_older,
     )

@@ -7,11 +7,19 @@ from typing import NamedTuple
 
 import pytest
 
-from streams.kafka.lag import TP, OffsetsMonitor, RebalanceSensor, faust_offsets, partition_lags, publish, update_from_faust
+from streams.kafka.lag import (
+    OffsetsMonitor,
+    RebalanceSensor,
+    faust_offsets,
+    partition_lags,
+    set_lag_series,
+    update_from_faust,
+)
+from streams.kafka.lag import TopicPartition as TP
 from streams.metrics import Metrics
 
 
-class FaustTP(NamedTuple):  # the shape of faust.types.TP / kafka.TopicPartition
+class FaustTP(NamedTuple):  # the shape of faust.types.TopicPartition / kafka.TopicPartition
     topic: str
     partition: int
 
@@ -41,13 +49,13 @@ def _lag(m: Metrics, topic: str, partition: int) -> float | None:
 
 def test_publish_sets_gauges_and_drops_revoked_partitions() -> None:
     m = Metrics()
-    seen = publish(m, {TP("news.raw", 0): 5, TP("news.raw", 1): 9})
+    seen = set_lag_series(m, {TP("news.raw", 0): 5, TP("news.raw", 1): 9})
     assert _lag(m, "news.raw", 0) == 5 and _lag(m, "news.raw", 1) == 9
     # After a rebalance this worker only owns partition 1: partition 0's series goes away.
-    seen = publish(m, {TP("news.raw", 1): 2}, seen)
+    seen = set_lag_series(m, {TP("news.raw", 1): 2}, seen)
     assert _lag(m, "news.raw", 0) is None and _lag(m, "news.raw", 1) == 2
     assert seen == {TP("news.raw", 1)}
-    publish(m, {}, seen | {TP("never", 3)})  # removing a never-published series is harmless
+    set_lag_series(m, {}, seen | {TP("never", 3)})  # removing a never-published series is harmless
     assert _lag(m, "news.raw", 1) is None
 
 

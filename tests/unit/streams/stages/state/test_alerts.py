@@ -133,14 +133,9 @@ def test_cooldown_per_direction() -> None:
 
 def test_step_stores_the_cooldown_clock_and_skips_duplicates() -> None:
     first = step(TickerState(), ev("a", 500.0, -0.8), SCFG, CFG)
-    assert first.state.last_alert_at == 500.0
+    assert first.state.last_negative_alert_at == 500.0
     again = step(first.state, ev("a", 500.0, -0.8), SCFG, CFG)
-    assert (again.applied, again.values, again.alert, again.state is first.state) == (
-        False,
-        None,
-        None,
-        True,
-    )
+    assert (again.values, again.alert, again.state is first.state) == (None, None, True)
 
 
 def test_drivers_trigger_first_then_recent_negatives() -> None:

@@ -241,7 +241,7 @@ def test_to_dict_round_trips_through_orjson_exactly() -> None:
            w=0.1 * (i % 4))
         for i in range(30)
     ]
-    state = replace(run(events, cfg), last_alert_at=1.7e9 + 1 / 3)
+    state = replace(run(events, cfg), last_negative_alert_at=1.7e9 + 1 / 3)
     data = orjson.loads(orjson.dumps(to_dict(state)))
     back = from_dict(data)
     assert back == state
