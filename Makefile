@@ -1,4 +1,5 @@
-# Quick start: `make demo` runs the local demo, `make test` runs the tests (what CI runs).
+# Quick start: `make demo` runs the local demo, `make test` runs the tests (CI runs `make lint`
+# and `make test`).
 # Both build the environment first: a virtualenv in .venv installed from requirements.lock, and
 # the Kafka jars in ~/.cache/tickertone.
 PYTHON ?= python3

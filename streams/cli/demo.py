@@ -45,8 +45,8 @@ class DemoView:
     """What the live view shows, folded from the output topics.
 
     Written by the follower and feeder threads while the main thread renders it: every access
-    holds `_lock` (iterating the alerts while an alert arrived ended the demo with "deque mutated
-    during iteration")."""
+    holds `_lock`, and `render` works on a snapshot (iterating a deque another thread appends to
+    raises)."""
 
     signals: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=8))

@@ -5,7 +5,8 @@
   stage code in `streams.stages`;
 - `commit`: the commit protocol (outputs acknowledged, then tables, then offsets);
 - `batches`: outgoing records as one batch per partition;
-- `tables`, `rejects`: changelogged tables; dead letters for unusable internal records;
+- `tables`, `rejects`, `events`: changelogged tables; dead letters for unusable internal
+  records; event batches and their origin;
 - `admin`, `clients`: topic creation; bootstrap and security for every client;
 - `lag`: consumer lag and rebalance metrics;
 - `worker`: `tickertone worker`;

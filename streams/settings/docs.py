@@ -25,7 +25,7 @@ def _sections() -> list[tuple[str | None, type[BaseModel]]]:
 
 
 def _default(field: FieldInfo) -> str:
-    if field.default_factory is not None:
+    if field.default_factory is not None:  # only data_dir: a per-user path
         return "`$XDG_STATE_HOME/tickertone/worker` (`~/.local/state/tickertone/worker`)"
     value = field.default
     if value is None:

@@ -24,12 +24,10 @@ __all__ = ["load_settings"]
 _SECRET_FIELDS = frozenset({"sasl_password"})
 
 
-def load_settings(
-    config: Path | None = None, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(config: Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Settings from `overrides` (nested: `{"metrics": {"port": 1}}`; None values skipped), the
     environment, the TOML file `config` (or `$TICKERTONE_CONFIG`) and the defaults."""
-    _refuse_unknown_variables(os.environ if environ is None else environ)
+    _refuse_unknown_variables(os.environ)
     token = config_file.set(config)
     try:
         return Settings(**_without_none(dict(overrides or {})))

@@ -62,7 +62,7 @@ class IngestSettings(Section):
     exchange_map: Path | None = Field(None, description="CSV `ticker,mic`; unset = the bundled map")
     default_mic: str = Field("XNYS", min_length=1, description="exchange of tickers not in the map")
     batch_max: int = Field(500, ge=1, description="dedupe agent batch size (records)")
-    batch_wait_s: Positive = Field(0.05, description="dedupe agent batch wait (s)")
+    batch_wait_s: float = Field(0.05, ge=0, description="dedupe agent batch wait (s)")
 
 
 class ScoringSettings(Section):
@@ -71,9 +71,9 @@ class ScoringSettings(Section):
     model: Path | None = Field(None, description="exported model directory; unset = the bundled model")
     provider: str | None = Field(None, description="`cpu`, `cuda` or an onnxruntime provider; unset = CUDA if available")
     max_sentences: int = Field(16, ge=1, description="sentences scored per story")
-    negative_penalty: float = Field(3.0, ge=1, description="multiplier of negative sentence scores")
+    negative_penalty: float = Field(3.0, ge=0, description="multiplier of negative sentence scores")
     batch_max: int = Field(64, ge=1, description="score agent batch size (stories)")
-    batch_wait_s: Positive = Field(0.05, description="score agent batch wait (s)")
+    batch_wait_s: float = Field(0.05, ge=0, description="score agent batch wait (s)")
 
 
 class StateSettings(Section):
@@ -83,10 +83,10 @@ class StateSettings(Section):
     slow_half_life_s: Positive = Field(72 * 3600.0, description="slow half-life (s)")
     linear_window_sessions: int = Field(90, ge=1, description="sessions in the linear-decay window")
     recent_ids: int = Field(512, ge=1, description="story ids remembered per ticker to drop redeliveries")
-    zscore_min_sessions: int = Field(5, ge=2, description="baseline sessions before the z-score is non-zero")
-    driver_stories: int = Field(5, ge=1, description="recent stories per direction kept to explain alerts")
+    zscore_min_sessions: int = Field(5, ge=0, description="baseline sessions before the z-score is non-zero (at least 2)")
+    driver_stories: int = Field(5, ge=0, description="recent stories per direction kept to explain alerts")
     batch_max: int = Field(1000, ge=1, description="state agent batch size (records)")
-    batch_wait_s: Positive = Field(0.05, description="state agent batch wait (s)")
+    batch_wait_s: float = Field(0.05, ge=0, description="state agent batch wait (s)")
     store: str = Field("memory://", description="table store: `memory://` or `rocksdb://`")
 
 

@@ -1,7 +1,7 @@
 """Where settings come from besides `TICKERTONE_<SECTION>__<FIELD>`: a TOML file and the
 variable names of earlier releases.
 
-`config_file` is a context variable so that `load_settings(config_file=...)` can hand the
+`config_file` is a context variable so that `load_settings(config=...)` can hand the
 file to `Settings` without a global: pydantic-settings builds its sources per instantiation.
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from pydantic_settings import PydanticBaseSettingsSource
 
 from schemas.errors import TickertoneError
 
@@ -68,21 +68,18 @@ def env_name(section: str | None, name: str) -> str:
 class LegacyEnvSource(PydanticBaseSettingsSource):
     """The deprecated variable names, mapped onto their fields; logs one line per name used."""
 
-    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings_cls)
-        self._environ = os.environ if environ is None else environ
-
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
         return None, field_name, False  # everything is produced by __call__
 
     def __call__(self) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for old, (section, name) in LEGACY_NAMES.items():
-            raw = self._environ.get(old)
-            if raw is None or raw == "":
+            raw = os.environ.get(old)
+            if not raw:  # unset or empty: nothing to say, as for the new names
                 continue
             new = env_name(section, name)
-            if new in self._environ:
+            if os.environ.get(new):
+                log.warning("%s is deprecated and ignored: %s is set", old, new)
                 continue
             log.warning("%s is deprecated: set %s instead", old, new)
             target = values if section is None else values.setdefault(section, {})
@@ -91,7 +88,7 @@ class LegacyEnvSource(PydanticBaseSettingsSource):
 
 
 class TomlFileSource(PydanticBaseSettingsSource):
-    """The TOML file named by `load_settings(config_file=...)` or `$TICKERTONE_CONFIG`: top-level
+    """The TOML file named by `load_settings(config=...)` or `$TICKERTONE_CONFIG`: top-level
     keys for top-level fields, one `[section]` table per section."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:

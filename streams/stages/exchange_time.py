@@ -169,7 +169,7 @@ class ExchangeMap:
 
     @classmethod
     def load(cls, path: Path | None = None, default_mic: str = DEFAULT_MIC) -> ExchangeMap:
-        """Read a `ticker,mic` CSV (None: the bundled `streams/exchanges.csv`).
+        """Read a `ticker,mic` CSV (None: the bundled `streams/stages/exchanges.csv`).
 
         Blank lines and lines starting with `#` are skipped. Raises ValueError, naming the
         file and line, for a bad header, an unknown MIC or a ticker listed twice.

@@ -1,6 +1,6 @@
 """Ingest stage, pure: raw message bytes -> a stamped story, or a dead letter.
 
-No Kafka here; the agent in `streams.kafka.app` calls `ingest()` per message and sends the result.
+No Kafka here; the agent in `streams.kafka.ingest_agent` calls `ingest()` per message and sends the result.
 """
 
 from __future__ import annotations

@@ -107,6 +107,6 @@ def test_killed_worker_resumes_without_loss(kafka_bootstrap: str, unique_prefix:
     ids = [decode(NormalizedNews, v).id for v in out]
     assert set(ids) == {k.decode() for k, _ in good}  # nothing lost
     # A batch in flight at the kill may be published again; the copies are identical messages
-    # with the same id, which every later stage drops. See streams/publish.py:publish_then_record.
+    # with the same id, which every later stage drops. See streams/kafka/commit.py.
     repeated = [story_id for story_id, n in Counter(ids).items() if n > 1]
     assert len(repeated) <= 0.05 * len(good), f"{len(repeated)} stories repeated"

@@ -74,7 +74,7 @@ def _signals_through_kills(worker: WorkerProcess, stories: list[ScoredNews], kil
         out = list(iter_messages(worker.bootstrap, worker.topic("signals"), True, None, timeout=30))
         assert worker.alive(), worker.log_tail()
         assert not worker.agent_crashes(), worker.agent_crashes()[:3]  # Faust restarts past the batch
-        assert not worker.skipped_offsets(), worker.skipped_offsets()[:3]  # streams/transport.py
+        assert not worker.skipped_offsets(), worker.skipped_offsets()[:3]  # streams/kafka/compat/consumer.py
     finally:
         feeder.join()
         worker.stop()
@@ -125,7 +125,7 @@ def test_signals_kafka_refuses_end_the_worker_and_are_redone(kafka_bootstrap: st
 def test_rocksdb_store_files_keys_by_partition_and_resumes_to_the_reference(
     kafka_bootstrap: str, unique_prefix: str, tmp_path: Path
 ) -> None:
-    """The RocksDB store (streams/stores.py) through a SIGKILL: every story once, the state
+    """The RocksDB store (streams/kafka/compat/stores.py) through a SIGKILL: every story once, the state
     exact, and each ticker's state in the database of its own partition."""
     stories = scored_stories(2000, seed=6)
     worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path, stages="state", TICKERTONE_STATE__STORE="rocksdb://")

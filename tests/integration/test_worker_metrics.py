@@ -53,7 +53,7 @@ def test_prometheus_sees_a_working_worker(kafka_bootstrap: str, unique_prefix: s
             assert info and info[0]["metric"]["provider"] == "CPUExecutionProvider"
             assert info[0]["metric"]["precision"] in {"int8", "fp32"}
             assert _value(query(prom, "tickertone_worker_up")) == 1.0
-            # Lag comes from the offsets Faust's monitor keeps (streams/lag.py, OffsetsMonitor):
+            # Lag comes from the offsets Faust's monitor keeps (streams/kafka/lag.py, OffsetsMonitor):
             # every input partition gets a series, and the group's commits bring them to 0.
             for stage_input in ("raw", "normalized", "scored"):
                 lags = f'tickertone_consumer_lag{{topic="{worker.topic(stage_input)}"}}'

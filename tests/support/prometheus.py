@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -23,6 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from support.worker import free_port
 
 __all__ = ["prometheus_binary", "run_prometheus", "query", "wait_for_query", "PrometheusError"]
 
@@ -40,12 +41,6 @@ def prometheus_binary() -> str | None:
         return found
     default = Path("/usr/bin/prometheus")
     return str(default) if default.exists() else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _write_config(path: Path, targets: Sequence[str], interval: str) -> None:
@@ -88,7 +83,7 @@ def run_prometheus(
     tmp.mkdir(parents=True, exist_ok=True)
     config = tmp / "prometheus.yml"
     _write_config(config, targets, scrape_interval)
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     log_path = tmp / "prometheus.log"
     with log_path.open("wb") as log:

@@ -122,7 +122,7 @@ class WorkerProcess:
 
     def skipped_offsets(self) -> list[str]:
         """Log lines (all runs) where the consumer saw a hole in a partition it reads: records it
-        never delivered (streams/transport.py). Our topics have no compaction or transactions."""
+        never delivered (streams/kafka/compat/consumer.py). Our topics have no compaction or transactions."""
         return self._log_lines_with("were never delivered")
 
     def _log_lines_with(self, marker: str) -> list[str]:

@@ -7,5 +7,6 @@
 - `contract`: every private name relied on, checkable against the installed libraries;
 - `versions`: the versions tested, and the worker's start-up gate.
 
-ruff's SLF rule (private member access) is off for this folder only (pyproject.toml).
+ruff's SLF rule (private member access) is off for this folder and for tests/ only
+(pyproject.toml).
 """

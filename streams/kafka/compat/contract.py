@@ -64,6 +64,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("mode:Service", "_stopped", None, "first_wait.py"),
     Requirement("mode:Service", "_crashed", None, "first_wait.py"),
     Requirement("asyncio:Event()", "_waiters", None, "first_wait.py"),
+    Requirement("mode.utils.locks:Event()", "_waiters", None, "first_wait.py"),
     Requirement("faust.transport.drivers.aiokafka:Producer", "_ensure_producer", (), "producer.py"),
     Requirement("faust.tables.base:Collection", "data", None, "producer.py"),
     Requirement("faust.stores:STORES", "aliases", None, "stores.py"),

@@ -1,6 +1,10 @@
 """Per-ticker decayed state, signals and alerts: pure functions, no Kafka (DESIGN.md
-"Per-ticker state", "TickerSignal", "Alert"). The state agent decodes a ScoredNews into a
-`StateEvent`, calls `step`, re-assigns the table value and publishes what comes back."""
+"Per-ticker state", "TickerSignal", "Alert").
+
+- `decay`: the decayed sums of one half-life; `ticker`: the whole state, `apply` and `read`;
+- `alerts`: the alert rules and `step` (apply, read, decide, record) for one story;
+- `fold`: a batch of encoded ScoredNews folded into the tickers' states (what the state agent
+  calls); `codec`: the state's changelog form."""
 
 from streams.stages.state.alerts import (
     AlertDecision,

@@ -133,10 +133,21 @@ def test_each_earlier_variable_name_still_works_with_a_deprecation_line(
     assert f"{old} is deprecated" in caplog.text
 
 
-def test_the_new_name_wins_over_the_old_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_new_name_wins_over_the_old_one_which_is_reported(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("TICKERTONE_METRICS_PORT", "1111")
     monkeypatch.setenv("TICKERTONE_METRICS__PORT", "2222")
-    assert load_settings().metrics.port == 2222
+    with caplog.at_level(logging.WARNING):
+        assert load_settings().metrics.port == 2222
+    assert "TICKERTONE_METRICS_PORT is deprecated and ignored: TICKERTONE_METRICS__PORT is set" in caplog.text
+
+
+def test_an_empty_new_name_leaves_the_old_one_in_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    """docker compose passes every new name, empty when the shell has none: empty means unset."""
+    monkeypatch.setenv("TICKERTONE_SCORING__MODEL", "")
+    monkeypatch.setenv("TICKERTONE_MODEL", "/models/finbert")
+    assert load_settings().scoring.model == Path("/models/finbert")
 
 
 def test_bootstrap_servers_from_faust_urls() -> None:

@@ -218,3 +218,10 @@ def test_session_closes_are_the_boundaries_stamp_uses() -> None:
         assert stamp(close - timedelta(microseconds=1)).session == day
         assert stamp(close).session == next_day
     assert session_closes("XNYS", date(2023, 11, 25), date(2023, 11, 26)) == []  # a weekend
+
+
+def test_the_public_stamp_is_the_stage_s_stamp() -> None:
+    """DESIGN.md "Public surface" names `streams.exchange_time.stamp`."""
+    import streams.exchange_time
+
+    assert streams.exchange_time.stamp is stamp

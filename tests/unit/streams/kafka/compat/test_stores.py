@@ -1,4 +1,4 @@
-"""The worker's `rocksdb://` setting reaches Faust as `KeyPartitionedRocksDB` (streams/stores.py);
+"""The worker's `rocksdb://` setting reaches Faust as `KeyPartitionedRocksDB` (streams/kafka/compat/stores.py);
 the store itself is checked on the real broker (tests/integration/test_state_agent.py)."""
 
 from __future__ import annotations
