@@ -10,12 +10,24 @@ from typing import Any
 
 from schemas.records import SCHEMA_VERSION, Direction, Phase, Severity, format_time, optional_float, parse_time
 
-__all__ = ["Alert", "DeadLetter", "ScoredNews", "TickerSignal"]
+__all__ = ["SCORED_VERSION", "ALERT_VERSION", "SIGNAL_VERSION", "Alert", "DeadLetter", "ScoredNews", "TickerSignal"]
+
+SCORED_VERSION = 2
+SIGNAL_VERSION = 2
+ALERT_VERSION = 2
+OTHER_EVENT = "other"
 
 
 @dataclass(frozen=True)
 class ScoredNews:
-    """One story's score for one of its tickers (news.scored)."""
+    """One story's score for one of its tickers (news.scored), with its lead event, relevance
+    and novelty (DESIGN.md "ScoredNews").
+
+    `score` is the event-aware score and `model_score` the classifier's own (None: the same).
+    `weight` is the effective weight on news.scored; on the worker's `news.tagged` topic, before
+    the novelty stage, it is the source weight and `novelty` and `chain_id` are None. A version 1
+    record reads as a story with no event, relevance 1, novelty 1 and its own chain.
+    """
 
     id: str
     ticker: str
@@ -30,10 +42,18 @@ class ScoredNews:
     source: str | None
     model: str
     ingested_at: datetime  # when the worker read the story (processing latency starts here)
+    model_score: float | None = None
+    event_type: str = OTHER_EVENT
+    event_direction: int = 0
+    event_magnitude: float | None = None
+    event_actor: str | None = None
+    relevance: float = 1.0
+    novelty: float | None = None
+    chain_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SCORED_VERSION,
             "id": self.id,
             "ticker": self.ticker,
             "published_at_utc": format_time(self.published_at_utc),
@@ -47,6 +67,14 @@ class ScoredNews:
             "source": self.source,
             "model": self.model,
             "ingested_at": format_time(self.ingested_at),
+            "model_score": self.score if self.model_score is None else self.model_score,
+            "event_type": self.event_type,
+            "event_direction": self.event_direction,
+            "event_magnitude": self.event_magnitude,
+            "event_actor": self.event_actor,
+            "relevance": self.relevance,
+            "novelty": self.novelty,
+            "chain_id": self.chain_id,
         }
 
     @classmethod
@@ -65,6 +93,14 @@ class ScoredNews:
             source=d["source"],
             model=d["model"],
             ingested_at=parse_time(d["ingested_at"], "ingested_at"),
+            model_score=optional_float(d.get("model_score")),
+            event_type=str(d.get("event_type", OTHER_EVENT)),
+            event_direction=int(d.get("event_direction", 0)),
+            event_magnitude=optional_float(d.get("event_magnitude")),
+            event_actor=d.get("event_actor"),
+            relevance=float(d.get("relevance", 1.0)),
+            novelty=optional_float(d["novelty"]) if "novelty" in d else 1.0,
+            chain_id=d["chain_id"] if "chain_id" in d else d["id"],
         )
 
 
@@ -86,10 +122,13 @@ class TickerSignal:
     n_events: int
     news_id: str
     model: str
+    event_type: str = OTHER_EVENT  # of the story `news_id`
+    relevance: float = 1.0
+    novelty: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": SIGNAL_VERSION,
             "ticker": self.ticker,
             "as_of": format_time(self.as_of),
             "emitted_at": format_time(self.emitted_at),
@@ -104,6 +143,9 @@ class TickerSignal:
             "n_events": self.n_events,
             "news_id": self.news_id,
             "model": self.model,
+            "event_type": self.event_type,
+            "relevance": self.relevance,
+            "novelty": self.novelty,
         }
 
     @classmethod
@@ -123,6 +165,9 @@ class TickerSignal:
             n_events=int(d["n_events"]),
             news_id=d["news_id"],
             model=d["model"],
+            event_type=str(d.get("event_type", OTHER_EVENT)),
+            relevance=float(d.get("relevance", 1.0)),
+            novelty=float(d.get("novelty", 1.0)),
         )
 
 
@@ -131,7 +176,8 @@ class Alert:
     """Bad news for a ticker (alerts.negative), with the values and headlines behind it.
 
     `direction` is positive only for the opt-in positive alerts; `headlines` and `news_ids`
-    are the driving stories, the one that raised the alert first.
+    are the driving stories, the one that raised the alert first; `event_type`, `relevance` and
+    `novelty` are that first story's.
     """
 
     ticker: str
@@ -146,10 +192,13 @@ class Alert:
     story_score: float | None  # None when no single story raised it
     headlines: tuple[str, ...]
     news_ids: tuple[str, ...]
+    event_type: str = OTHER_EVENT
+    relevance: float = 1.0
+    novelty: float = 1.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema_version": SCHEMA_VERSION,
+            "schema_version": ALERT_VERSION,
             "ticker": self.ticker,
             "direction": str(self.direction),
             "severity": str(self.severity),
@@ -162,6 +211,9 @@ class Alert:
             "story_score": self.story_score,
             "headlines": list(self.headlines),
             "news_ids": list(self.news_ids),
+            "event_type": self.event_type,
+            "relevance": self.relevance,
+            "novelty": self.novelty,
         }
 
     @classmethod
@@ -179,6 +231,9 @@ class Alert:
             story_score=optional_float(d["story_score"]),
             headlines=tuple(d["headlines"]),
             news_ids=tuple(d["news_ids"]),
+            event_type=str(d.get("event_type", OTHER_EVENT)),
+            relevance=float(d.get("relevance", 1.0)),
+            novelty=float(d.get("novelty", 1.0)),
         )
 
 

@@ -145,6 +145,8 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
         "TICKERTONE_BROKER": f"kafka://{bootstrap}",
         "TICKERTONE_DATA_DIR": str(data / "worker"),
         "TICKERTONE_APP_ID": "tickertone-demo",
+        # The sample's company names, so relevance can tell a story about a sample ticker.
+        "TICKERTONE_STORY__SYMBOLS_CSV": str(SAMPLE_DIR / "symbols.csv"),
     }
     if args.config is not None:  # the worker reads the same file
         env[CONFIG_ENV] = str(args.config.absolute())

@@ -51,6 +51,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         ingest=settings.ingest,
         scoring=settings.scoring,
         state=settings.state,
+        story=settings.story,
     )
     evaluation = evaluate(options, progress=not args.no_progress)
     path = write_report(evaluation, args.out, shlex.join(_shown_command(args, scorers)), progress=not args.no_progress)

@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_SIGNAL",
     "DEFAULT_BENCHMARK",
     "SCORERS",
+    "UNWEIGHTED",
 ]
 
 _SAMPLE = Path(__file__).resolve().parent.parent / "sample"
@@ -35,4 +36,7 @@ IC_FIELDS = ("score_fast", "score_slow", "exposure", "zscore", "linear_window_sc
 # 72 h half-life matches daily horizons.
 DEFAULT_SIGNAL = "score_slow"
 DEFAULT_BENCHMARK = "SPY"  # returns are in excess of its return
-SCORERS = ("model", "lexicon")
+# "model-unweighted": the model's stories with the source weight only (no relevance or novelty
+# weighting), so the weighting's effect is measured, not assumed.
+SCORERS = ("model", "model-unweighted", "lexicon")
+UNWEIGHTED = "model-unweighted"

@@ -22,6 +22,7 @@ __all__ = [
     "quantile_returns",
     "hit_rate",
     "construct_validity",
+    "by_event_type",
 ]
 
 
@@ -116,6 +117,27 @@ def hit_rate(samples: pd.DataFrame, signal: str, ret: str) -> tuple[float, int]:
     if data.empty:
         return math.nan, 0
     return float((np.sign(data[signal]) == np.sign(data[ret])).mean()), len(data)
+
+
+def by_event_type(stories: pd.DataFrame, horizons: Sequence[int]) -> pd.DataFrame:
+    """Story-level IC and hit rate per event type.
+
+    `stories`: one row per story x ticker with `event_type`, `score` and `ret_<h>` (the return
+    from the close of the session the story acts on). Per type and horizon: `ic_<h>` the
+    Spearman correlation of score and return over all its stories (NaN below 10 pairs),
+    `hit_<h>` the share of non-zero scores whose sign the return's matches; `n` the stories.
+    """
+    rows = []
+    for event_type, group in stories.groupby("event_type", sort=True):
+        row: dict[str, object] = {"event_type": event_type, "n": len(group)}
+        for h in horizons:
+            data = group.dropna(subset=["score", f"ret_{h}"])
+            ranks = data[["score", f"ret_{h}"]].rank()
+            enough = len(ranks) >= 10
+            row[f"ic_{h}"] = _correlation(ranks["score"].to_numpy(), ranks[f"ret_{h}"].to_numpy()) if enough else math.nan
+            row[f"hit_{h}"] = hit_rate(data, "score", f"ret_{h}")[0]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def construct_validity(

@@ -10,7 +10,7 @@ report (`report.write_report`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -25,14 +25,15 @@ from streams.evaluate import (
     IC_FIELDS,
     LAGS,
     SCORERS,
+    UNWEIGHTED,
     metrics,
 )
 from streams.evaluate.prices import forward_returns, load_closes
 from streams.evaluate.sampling import sample_closes
-from streams.evaluate.stories import LoadedNews, StoryScorer, load_news, score_events
-from streams.settings import IngestSettings, ScoringSettings, StateSettings
+from streams.evaluate.stories import LoadedNews, ScoredStories, StoryScorer, load_news, score_events
+from streams.settings import IngestSettings, ScoringSettings, StateSettings, StorySettings
 from streams.stages.exchange_time import ExchangeMap, session_closes
-from streams.stages.score import load_configured_scorer
+from streams.stages.score import SOURCE_WEIGHT, StoryContext, load_configured_scorer
 
 __all__ = ["Options", "Market", "ScorerRun", "Evaluation", "load_market", "run_scorer", "evaluate"]
 
@@ -54,6 +55,7 @@ class Options:
     ingest: IngestSettings = field(default_factory=IngestSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
     state: StateSettings = field(default_factory=StateSettings)
+    story: StorySettings = field(default_factory=StorySettings)
 
 
 @dataclass
@@ -93,7 +95,8 @@ class ScorerRun:
 
     `ics[(field, h)]`: per-session ICs; `quantiles[h]`, `hits[h]`: of `Options.signal`;
     `validity[ticker][lag]`: (correlation, pairs); `scored_nonzero`: share of story x ticker
-    scores that are not 0 (a lexicon finds no LM word in most headlines).
+    scores that are not 0 (a lexicon finds no LM word in most headlines); `events`: story-level
+    IC and hit rate per event type (`metrics.by_event_type`).
     """
 
     label: str
@@ -104,19 +107,20 @@ class ScorerRun:
     hits: dict[int, tuple[float, int]]
     validity: dict[str, dict[int, tuple[float, int]]]
     scored_nonzero: float
+    events: pd.DataFrame
 
 
 def run_scorer(
     label: str,
-    scorer: StoryScorer,
+    scored: ScoredStories,
     news: LoadedNews,
     market: Market,
     options: Options,
     exchange_map: ExchangeMap,
     progress: bool = False,
 ) -> ScorerRun:
-    """Score, sample and measure one scorer."""
-    events = score_events(news.stories, scorer, progress)
+    """Sample and measure one scorer's stories."""
+    events = scored.events
     last = market.last if market.closes else max((e.session for e in events), default=date.min)
     samples = sample_closes(events, exchange_map, options.state, last, progress)
     samples = samples.merge(market.returns, on=["ticker", "session"], how="left")
@@ -136,7 +140,15 @@ def run_scorer(
         series = group.set_index("session")[signal].reindex(close.index)
         validity[str(ticker)] = metrics.construct_validity(series, close, LAGS, options.window)
     nonzero = sum(e.score != 0.0 for e in events) / len(events) if events else 0.0
-    return ScorerRun(label, scorer.model_name, samples, ics, quantiles, hits, validity, nonzero)
+    stories = pd.DataFrame(
+        {"ticker": [r.ticker for r in scored.records], "session": [r.session for r in scored.records],
+         "event_type": [r.event_type for r in scored.records], "score": [r.score for r in scored.records]},
+        columns=["ticker", "session", "event_type", "score"],
+    ).merge(market.returns, on=["ticker", "session"], how="left")
+    name = scored.records[0].model if scored.records else label
+    return ScorerRun(
+        label, name, samples, ics, quantiles, hits, validity, nonzero, metrics.by_event_type(stories, HORIZONS)
+    )
 
 
 @dataclass
@@ -152,7 +164,7 @@ class Evaluation:
 
 def _scorer(label: str, settings: ScoringSettings) -> tuple[StoryScorer, str]:
     """The scorer named `label` and a line on how it runs (for the report)."""
-    if label == "model":
+    if label in ("model", UNWEIGHTED):
         model = load_configured_scorer(settings)
         return model, f"ONNX Runtime, {model.provider}, {model.precision}"
     if label == "lexicon":
@@ -176,9 +188,20 @@ def evaluate(options: Options, progress: bool = False, scorers: Mapping[str, Sto
     market = load_market(options.prices, tickers, options.benchmark, exchange_map)
     runs, notes = [], {}
     if scorers is None:
-        built = {label: _scorer(label, options.scoring) for label in options.scorers}
+        built = {label: _scorer(label, options.scoring) for label in options.scorers if label != UNWEIGHTED}
         scorers, notes = {k: v[0] for k, v in built.items()}, {k: v[1] for k, v in built.items()}
-    for label, scorer in scorers.items():
+        if UNWEIGHTED in options.scorers:
+            notes[UNWEIGHTED] = "the model's stories, source weight only (no relevance or novelty weighting)"
+    context = StoryContext.load(options.story, options.scoring)
+    scored: dict[str, ScoredStories] = {
+        label: score_events(news.stories, scorer, context, progress=progress) for label, scorer in scorers.items()
+    }
+    if UNWEIGHTED in options.scorers and "model" in scored:
+        full = scored["model"]
+        records = [replace(record, weight=SOURCE_WEIGHT) for record in full.records]
+        scored[UNWEIGHTED] = ScoredStories(records, [replace(event, weight=SOURCE_WEIGHT) for event in full.events])
+    order = [label for label in options.scorers if label in scored] + [label for label in scored if label not in options.scorers]
+    for label in order:
         notes.setdefault(label, "given by the caller")
-        runs.append(run_scorer(label, scorer, news, market, options, exchange_map, progress))
+        runs.append(run_scorer(label, scored[label], news, market, options, exchange_map, progress))
     return Evaluation(options, news, market, runs, notes)

@@ -1,15 +1,18 @@
-"""News for an evaluation, without Kafka: the ingest stage, then the score stage, in process.
+"""News for an evaluation, without Kafka: the ingest, score and novelty stages, in process.
 
 Every record of the news file goes through `streams.stages.ingest.ingest` (validation and exchange
 time, as the ingest agent does), a repeated id counts once (as the dedupe agent does), and the
-stories are scored in batches and turned into state events by the score agent's own functions.
+stories are scored in batches (`streams.stages.score.scored_news`: events, relevance, the
+event-aware score), given their novelty in time order (`streams.stages.novelty.fold_novelty`),
+and turned into state events, as the agents do. With `weighted=False` the state events keep the
+source weight: the same stories without relevance and novelty weighting.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -17,15 +20,17 @@ from typing import Protocol
 from tqdm import tqdm
 
 from inference.scorer import StoryScore
-from schemas import DeadLetter, NormalizedNews
+from schemas import DeadLetter, NormalizedNews, ScoredNews, decode, dumps
 from streams.cli.replay import read_records
 from streams.stages.exchange_time import ExchangeMap
 from streams.stages.ingest import Origin, ingest
-from streams.stages.score import scored_news
+from streams.stages.novelty import fold_novelty
+from streams.stages.score import SOURCE_WEIGHT, StoryContext, scored_news
 from streams.stages.state import StateEvent
 from streams.stages.state.fold import state_event
+from streams.stages.story.novelty import Chains
 
-__all__ = ["StoryScorer", "LoadedNews", "load_news", "score_events"]
+__all__ = ["StoryScorer", "LoadedNews", "ScoredStories", "load_news", "score_events"]
 
 # `ingest` stamps `received_at`/`ingested_at` with its `now`; the evaluation reads neither, and
 # a constant keeps two runs over the same file identical.
@@ -81,15 +86,35 @@ def load_news(path: Path, exchange_map: ExchangeMap, max_bytes: int, progress: b
     return loaded
 
 
-def score_events(stories: Sequence[NormalizedNews], scorer: StoryScorer, progress: bool = False) -> list[StateEvent]:
-    """One state event per story and ticker, built as the score and state agents build them."""
-    events: list[StateEvent] = []
+@dataclass
+class ScoredStories:
+    """The complete ScoredNews of a news file (story x ticker, in story order) and the state
+    event of each."""
+
+    records: list[ScoredNews]
+    events: list[StateEvent]
+
+
+def score_events(
+    stories: Sequence[NormalizedNews],
+    scorer: StoryScorer,
+    context: StoryContext,
+    weighted: bool = True,
+    progress: bool = False,
+) -> ScoredStories:
+    """One ScoredNews and state event per story and ticker, built as the score, novelty and
+    state agents build them (`stories` in time order, as `load_news` gives them)."""
+    tagged: list[bytes] = []
     with tqdm(total=len(stories), desc=f"scoring ({scorer.model_name})", unit="story", disable=not progress) as bar:
         for start in range(0, len(stories), _SCORE_CHUNK):
             chunk = stories[start : start + _SCORE_CHUNK]
             scores = scorer.score_stories([(story.headline, story.body) for story in chunk])
             for story, score in zip(chunk, scores, strict=True):
-                records = scored_news(story, score.score, score.confidence, score.n_sentences, scorer.model_name)
-                events.extend(state_event(record) for record in records)
+                tagged.extend(dumps(record) for record in scored_news(story, score, scorer.model_name, context))
             bar.update(len(chunk))
-    return events
+    chains: dict[bytes, Chains] = {}
+    novel = fold_novelty(tagged, lambda key: chains.get(key, Chains()), context.directory, context.settings)
+    records = [decode(ScoredNews, value) for _, value in novel.outputs]
+    if not weighted:
+        records = [replace(record, weight=SOURCE_WEIGHT) for record in records]
+    return ScoredStories(records, [state_event(record) for record in records])

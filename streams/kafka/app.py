@@ -4,9 +4,11 @@ The flow (DESIGN.md "Topics"):
 
     news.raw --ingest--> <app_id>.news.valid (keyed by id) --dedupe--> news.normalized
             \\--> news.deadletter
-    news.normalized --score--> news.scored (keyed by ticker) --state--> signals.ticker, alerts.negative
+    news.normalized --score--> <app_id>.news.tagged (keyed by ticker) --novelty--> news.scored
+    news.scored --state--> signals.ticker, alerts.negative
 
-Each stage's agents live in their own module (`ingest_agent`, `score_agent`, `state_agent`);
+Each stage's agents live in their own module (`ingest_agent`, `score_agent`, `novelty_agent`,
+`state_agent`); the `state` stage runs the novelty and state agents, both keyed by ticker;
 each agent decodes, calls the pure stage code in `streams.stages`, and publishes. The
 transport is the compat room's `RewindingTransport`.
 """
@@ -23,6 +25,7 @@ from streams.kafka.compat.consumer import RewindingTransport
 from streams.kafka.compat.stores import store_url
 from streams.kafka.ingest_agent import add_ingest
 from streams.kafka.lag import OffsetsMonitor, RebalanceSensor, update_from_faust
+from streams.kafka.novelty_agent import add_novelty
 from streams.kafka.score_agent import add_score
 from streams.kafka.state_agent import add_state
 from streams.metrics import Metrics
@@ -47,6 +50,7 @@ class StageTopics:
     deadletter: faust.TopicT
     valid: faust.TopicT
     normalized: faust.TopicT
+    tagged: faust.TopicT
     scored: faust.TopicT
     signals: faust.TopicT
     alerts: faust.TopicT
@@ -55,12 +59,19 @@ class StageTopics:
 def internal_topic_names(settings: Settings) -> list[str]:
     """Topics the worker reads or writes besides Faust's own changelogs."""
     t = settings.topics
-    return [t.raw, t.deadletter, valid_topic_name(settings), t.normalized, t.scored, t.signals, t.alerts]
+    return [
+        t.raw, t.deadletter, valid_topic_name(settings), t.normalized, tagged_topic_name(settings), t.scored, t.signals, t.alerts,
+    ]
 
 
 def valid_topic_name(settings: Settings) -> str:
     """The worker-private topic between ingest and dedupe: validated stories keyed by id."""
     return f"{settings.app_id}.news.valid"
+
+
+def tagged_topic_name(settings: Settings) -> str:
+    """The worker-private topic between score and novelty: ScoredNews without novelty, by ticker."""
+    return f"{settings.app_id}.news.tagged"
 
 
 def create_app(settings: Settings, metrics: Metrics) -> faust.App:
@@ -92,6 +103,7 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
     if "score" in settings.stages:
         add_score(app, settings, metrics, topics)
     if "state" in settings.stages:
+        add_novelty(app, settings, metrics, topics)
         add_state(app, settings, metrics, topics)
     _add_monitoring(app, metrics)
     return app
@@ -114,6 +126,7 @@ def _topics(app: faust.App, settings: Settings) -> StageTopics:
         deadletter=topic(t.deadletter),
         valid=topic(valid_topic_name(settings)),
         normalized=topic(t.normalized),
+        tagged=topic(tagged_topic_name(settings)),
         scored=topic(t.scored),
         signals=topic(t.signals),
         alerts=topic(t.alerts),

@@ -1,4 +1,5 @@
-"""The score stage's agent: batches of normalized stories in, ScoredNews (keyed by ticker) out.
+"""The score stage's agent: batches of normalized stories in, ScoredNews without novelty out to
+`<app_id>.news.tagged` (keyed by ticker), for the novelty agent.
 
 Inference runs on one executor thread: ONNX Runtime parallelises inside a batch and releases the
 GIL, so the event loop (heartbeats, commits, the other agents) keeps running while a batch
@@ -21,7 +22,7 @@ from streams.kafka.events import event_batches
 from streams.kafka.rejects import dead_letters, decode_all
 from streams.metrics import Metrics
 from streams.settings import Settings
-from streams.stages.score import load_configured_scorer, score_batch
+from streams.stages.score import StoryContext, load_configured_scorer, score_batch
 
 if TYPE_CHECKING:
     from streams.kafka.app import StageTopics
@@ -35,6 +36,7 @@ def add_score(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
     """Load the model and add the score agent to `app`."""
     cfg = settings.scoring
     scorer = load_configured_scorer(cfg)
+    context = StoryContext.load(settings.story, cfg)
     metrics.set_model(scorer.model_name, scorer.provider, scorer.precision)
     log.info("scoring with %s on %s (%s)", scorer.model_name, scorer.provider, scorer.precision)
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inference")
@@ -48,10 +50,9 @@ def add_score(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
             for _, key, value in dead_letters(deadletter_topic, rejected, datetime.now(UTC), metrics):
                 await topics.deadletter.send(key=key, value=value)
             started = time.perf_counter()
-            batch = await loop.run_in_executor(executor, score_batch, scorer, stories)
+            batch = await loop.run_in_executor(executor, score_batch, scorer, stories, context)
             metrics.inference_batch_seconds.observe(time.perf_counter() - started)
             metrics.inference_batch_size.observe(batch.n_sentences)
             metrics.sentences_scored.inc(batch.n_sentences)
             for record in batch.records:
-                await topics.scored.send(key=record.ticker.encode("utf-8"), value=dumps(record))
-                metrics.scored.inc()
+                await topics.tagged.send(key=record.ticker.encode("utf-8"), value=dumps(record))

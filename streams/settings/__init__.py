@@ -17,6 +17,7 @@ from streams.settings.model import (
     SecuritySettings,
     Settings,
     StateSettings,
+    StorySettings,
     TopicSettings,
 )
 from streams.settings.sources import CONFIG_ENV, SettingsError
@@ -32,6 +33,7 @@ __all__ = [
     "Settings",
     "SettingsError",
     "StateSettings",
+    "StorySettings",
     "TopicSettings",
     "load_settings",
 ]

@@ -27,6 +27,7 @@ __all__ = [
     "Section",
     "Settings",
     "StateSettings",
+    "StorySettings",
     "TopicSettings",
 ]
 
@@ -74,6 +75,41 @@ class ScoringSettings(Section):
     negative_penalty: float = Field(3.0, ge=0, description="multiplier of negative sentence scores")
     batch_max: int = Field(64, ge=1, description="score agent batch size (stories)")
     batch_wait_s: float = Field(0.05, ge=0, description="score agent batch wait (s)")
+
+
+class StorySettings(Section):
+    """Story intelligence: event types, relevance, novelty and the event-aware score and weight
+    (DESIGN.md "Story intelligence")."""
+
+    symbols_csv: Path | None = Field(None, description="CSV `ticker,name,aliases` of company names; its rows win")
+    builtin_directory: bool = Field(True, description="use the bundled directory (pytickersymbols: S&P 500/600, NASDAQ-100)")
+    list_relevance: float = Field(0.1, ge=0, le=1, description="relevance of a market, sector or list piece")
+    named_relevance: float = Field(1.0, ge=0, le=1, description="relevance when the headline opens with the company")
+    mentioned_relevance: float = Field(0.85, ge=0, le=1, description="relevance when the headline names the company later")
+    lead_words: int = Field(4, ge=1, description="words at the start of a headline that count as opening it")
+    unnamed_relevance: float = Field(0.25, ge=0, le=1, description="relevance when a known company is not named at all")
+    body_relevance: float = Field(0.6, ge=0, le=1, description="relevance when only the body names the company")
+    unknown_relevance: float = Field(0.75, ge=0, le=1, description="relevance for a company the directory does not know")
+    multi_ticker_decay: float = Field(0.25, ge=0, description="unnamed relevance / (1 + decay x (tickers - 1))")
+    novelty_window_s: Positive = Field(86400.0, description="how far apart in event time two stories can share a chain (s)")
+    novelty_threshold: float = Field(0.5, ge=0, le=1, description="word Jaccard that chains two stories without a common event")
+    novelty_event_threshold: float = Field(0.1, ge=0, le=1, description="Jaccard that chains two stories of the same event")
+    novelty_decay: float = Field(0.4, gt=0, le=1, description="novelty = decay ** (earlier stories in the chain)")
+    novelty_max_stories: int = Field(32, ge=1, description="stories per ticker kept to chain against (the memory bound)")
+    novelty_num_perm: int = Field(64, ge=8, le=256, description="MinHash permutations per story")
+    event_min_strength: float = Field(0.5, ge=0, le=1, description="event strength with no magnitude scaling")
+    event_unknown_magnitude: float = Field(0.5, ge=0, le=1, description="scaled magnitude used when the text gives none")
+    event_confidence_floor: float = Field(
+        0.5, ge=0, le=1, description="share of the event score that does not depend on the model's confidence"
+    )
+    earnings_scale_pct: Positive = Field(10.0, description="earnings surprise (%) that counts as full strength")
+    guidance_scale_pct: Positive = Field(5.0, description="guidance change (%) that counts as full strength")
+    price_target_scale_pct: Positive = Field(20.0, description="price target change (%) that counts as full strength")
+    rating_scale_steps: Positive = Field(2.0, description="rating steps that count as full strength")
+    relevance_power: float = Field(1.0, ge=0, description="weight factor relevance ** power (0 turns relevance weighting off)")
+    novelty_power: float = Field(1.0, ge=0, description="weight factor novelty ** power (0 turns novelty weighting off)")
+    batch_max: int = Field(1000, ge=1, description="novelty agent batch size (records)")
+    batch_wait_s: float = Field(0.02, ge=0, description="novelty agent batch wait (s)")
 
 
 class StateSettings(Section):
@@ -155,6 +191,7 @@ class Settings(BaseSettings):
     topics: TopicSettings = TopicSettings()
     ingest: IngestSettings = IngestSettings()
     scoring: ScoringSettings = ScoringSettings()
+    story: StorySettings = StorySettings()
     state: StateSettings = StateSettings()
     alerts: AlertSettings = AlertSettings()
     metrics: MetricsSettings = MetricsSettings()

@@ -1,8 +1,14 @@
-"""Score stage: normalized stories -> one ScoredNews per story x ticker (DESIGN.md "Scoring").
+"""Score stage: normalized stories -> one ScoredNews per story x ticker (DESIGN.md "Scoring",
+"Story intelligence").
 
-No Kafka here. The model (`inference.Scorer`) scores each story's sentences; this module turns
-the story scores into records, each carrying its ticker's exchange session and phase. The score
-agent runs `score_batch` on an executor thread, off the event loop.
+No Kafka here. For a batch of stories, in order:
+1. the model (`inference.Scorer`) scores every story's sentences in one batched pass;
+2. each story's events are read from its text (`streams.stages.story.classify`);
+3. per ticker: the events' directions for that company's role, the lead event, the relevance,
+   and the event-aware score; the classifier's own score is kept as `model_score`.
+Novelty and the effective weight come later, in the ticker-keyed novelty stage: the records
+made here carry the source weight and no novelty. The score agent runs `score_batch` on an
+executor thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -12,12 +18,30 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from schemas import NormalizedNews, ScoredNews
-from streams.settings import ScoringSettings
+from streams.settings import ScoringSettings, StorySettings
+from streams.stages.story import SymbolDirectory, classify, event_score, for_ticker, primary, relevance
 
 if TYPE_CHECKING:
-    from inference import Scorer
+    from inference import Scorer, StoryScore
 
-__all__ = ["ScoredBatch", "load_configured_scorer", "score_batch", "scored_news"]
+__all__ = ["SOURCE_WEIGHT", "ScoredBatch", "StoryContext", "load_configured_scorer", "score_batch", "scored_news"]
+
+SOURCE_WEIGHT = 1.0
+"""Every source's weight until source weights are configured."""
+
+
+@dataclass(frozen=True)
+class StoryContext:
+    """What the score stage needs besides the model: company names and the story settings."""
+
+    directory: SymbolDirectory
+    settings: StorySettings
+    negative_penalty: float
+
+    @classmethod
+    def load(cls, story: StorySettings, scoring: ScoringSettings) -> StoryContext:
+        directory = SymbolDirectory.load(story.symbols_csv, builtin=story.builtin_directory)
+        return cls(directory, story, scoring.negative_penalty)
 
 
 def load_configured_scorer(cfg: ScoringSettings) -> Scorer:
@@ -33,26 +57,37 @@ def load_configured_scorer(cfg: ScoringSettings) -> Scorer:
     )
 
 
-def scored_news(story: NormalizedNews, score: float, confidence: float, n_sentences: int, model: str) -> list[ScoredNews]:
-    """One record per ticker, each carrying that ticker's exchange session and phase."""
-    return [
-        ScoredNews(
-            id=story.id,
-            ticker=stamp.ticker,
-            published_at_utc=story.published_at_utc,
-            session=stamp.session,
-            phase=stamp.phase,
-            score=score,
-            confidence=confidence,
-            n_sentences=n_sentences,
-            weight=1.0,
-            headline=story.headline,
-            source=story.source,
-            model=model,
-            ingested_at=story.ingested_at,
+def scored_news(story: NormalizedNews, result: StoryScore, model: str, context: StoryContext) -> list[ScoredNews]:
+    """One record per ticker (steps 2 and 3 of the module docstring)."""
+    events = classify(story.headline, story.body)
+    records = []
+    for stamp in story.stamps:
+        company = context.directory.get(stamp.ticker)
+        lead = primary(for_ticker(events, story.headline, stamp.ticker, company))
+        records.append(
+            ScoredNews(
+                id=story.id,
+                ticker=stamp.ticker,
+                published_at_utc=story.published_at_utc,
+                session=stamp.session,
+                phase=stamp.phase,
+                score=event_score(result.score, result.confidence, lead, context.settings, context.negative_penalty),
+                confidence=result.confidence,
+                n_sentences=result.n_sentences,
+                weight=SOURCE_WEIGHT,
+                headline=story.headline,
+                source=story.source,
+                model=model,
+                ingested_at=story.ingested_at,
+                model_score=result.score,
+                event_type=lead.type.value if lead else "other",
+                event_direction=lead.direction if lead else 0,
+                event_magnitude=lead.magnitude if lead else None,
+                event_actor=lead.actor if lead else None,
+                relevance=relevance(story.headline, story.body, stamp.ticker, len(story.stamps), company, context.settings),
+            )
         )
-        for stamp in story.stamps
-    ]
+    return records
 
 
 @dataclass(frozen=True)
@@ -63,12 +98,12 @@ class ScoredBatch:
     n_sentences: int
 
 
-def score_batch(scorer: Scorer, stories: Sequence[NormalizedNews]) -> ScoredBatch:
+def score_batch(scorer: Scorer, stories: Sequence[NormalizedNews], context: StoryContext) -> ScoredBatch:
     """Score `stories` in one batched model pass and build their records."""
     results = scorer.score_stories([(story.headline, story.body) for story in stories])
     records = [
         record
         for story, result in zip(stories, results, strict=True)
-        for record in scored_news(story, result.score, result.confidence, result.n_sentences, scorer.model_name)
+        for record in scored_news(story, result, scorer.model_name, context)
     ]
     return ScoredBatch(records, sum(result.n_sentences for result in results))

@@ -46,11 +46,15 @@ def ticker_signal(scored: ScoredNews, values: SignalValues, emitted_at: datetime
         n_events=values.n_events,
         news_id=scored.id,
         model=scored.model,
+        event_type=scored.event_type,
+        relevance=scored.relevance,
+        novelty=1.0 if scored.novelty is None else scored.novelty,
     )
 
 
-def alert_record(decision: AlertDecision, emitted_at: datetime) -> Alert:
-    """The Alert message for a decision; its drivers become the headlines and ids."""
+def alert_record(decision: AlertDecision, trigger: ScoredNews, emitted_at: datetime) -> Alert:
+    """The Alert message for a decision raised by `trigger`; its drivers become the headlines
+    and ids, the trigger's event type, relevance and novelty the alert's."""
     values = decision.values
     return Alert(
         ticker=decision.ticker,
@@ -65,6 +69,9 @@ def alert_record(decision: AlertDecision, emitted_at: datetime) -> Alert:
         story_score=decision.drivers[0].score if decision.drivers else None,
         headlines=tuple(story.headline for story in decision.drivers),
         news_ids=tuple(story.news_id for story in decision.drivers),
+        event_type=trigger.event_type,
+        relevance=trigger.relevance,
+        novelty=1.0 if trigger.novelty is None else trigger.novelty,
     )
 
 
@@ -127,6 +134,6 @@ def fold_batch(
         out.ingested_at.append(record.ingested_at.timestamp())
         out.fast_scores[record.ticker] = result.values.score_fast
         if result.alert is not None:
-            out.alerts.append((key, dumps(alert_record(result.alert, emitted_at))))
+            out.alerts.append((key, dumps(alert_record(result.alert, record, emitted_at))))
             out.severities.append(str(result.alert.severity))
     return out

@@ -81,6 +81,13 @@ RECORDS = {
         source=None,
         model="finbert-tone-int8",
         ingested_at=datetime(2020, 6, 5, 14, 30, 8, tzinfo=UTC),
+        model_score=-0.3,
+        event_type="earnings",
+        event_direction=-1,
+        event_magnitude=-12.5,
+        relevance=1.0,
+        novelty=0.4,
+        chain_id="bz-0",
     ),
     "ticker_signal": TickerSignal(
         ticker="A",
@@ -97,6 +104,9 @@ RECORDS = {
         n_events=3,
         news_id="bz-1",
         model="finbert-tone-int8",
+        event_type="earnings",
+        relevance=1.0,
+        novelty=0.4,
     ),
     "alert": Alert(
         ticker="A",
@@ -111,6 +121,9 @@ RECORDS = {
         story_score=-1.2,
         headlines=("Agilent misses", "Agilent cuts guidance"),
         news_ids=("bz-1", "bz-2"),
+        event_type="earnings",
+        relevance=0.85,
+        novelty=1.0,
     ),
     "dead_letter": DeadLetter(
         reason=Reason.NOT_UTF8,
@@ -153,7 +166,8 @@ def test_round_trip_through_codec_and_schema_file(name: str) -> None:
     written = orjson.loads(data)
     errors = [e.message for e in _file_validator(name).iter_errors(written)]
     assert errors == []
-    assert written["schema_version"] == 1
+    # Version 2: ScoredNews, TickerSignal and Alert carry the story intelligence fields.
+    assert written["schema_version"] == (2 if name in ("scored_news", "ticker_signal", "alert") else 1)
     assert decode(type(record), data) == record
     assert dumps(decode(type(record), data)) == data
 
@@ -261,3 +275,14 @@ def test_package_surface() -> None:
     assert all(hasattr(schemas, name) for name in schemas.__all__)
     with pytest.raises(ValueError, match="unknown schema 'news'"):
         schema_path("news")
+
+
+def test_a_version_1_scored_news_reads_as_a_story_with_no_event_full_relevance_and_novelty() -> None:
+    """What a consumer of version 1 gave us still decodes (a rolling upgrade: records in flight)."""
+    v1 = {key: value for key, value in RECORDS["scored_news"].to_dict().items() if key not in {
+        "model_score", "event_type", "event_direction", "event_magnitude", "event_actor", "relevance", "novelty", "chain_id"}}
+    v1["schema_version"] = 1
+    record = ScoredNews.from_dict(v1)
+    assert (record.event_type, record.event_direction, record.event_magnitude) == ("other", 0, None)
+    assert (record.relevance, record.novelty, record.chain_id) == (1.0, 1.0, record.id)
+    assert record.to_dict()["model_score"] == record.score

@@ -14,11 +14,13 @@ from streams.evaluate.report import write_report
 from streams.evaluate.run import Options, evaluate
 from streams.evaluate.sampling import sample_closes
 from streams.evaluate.stories import load_news, score_events
-from streams.settings import IngestSettings, StateSettings
+from streams.settings import IngestSettings, ScoringSettings, StateSettings, StorySettings
+from streams.stages.score import StoryContext
 from streams.stages.exchange_time import ExchangeMap, session_closes
 from support.evaluation import LAST, StubScorer, headline, news_rows, utc, write_news, write_prices
 
 TUESDAY, WEDNESDAY = date(2024, 1, 16), date(2024, 1, 17)  # New York is UTC-5 in January
+STORY = StoryContext.load(StorySettings(), ScoringSettings())
 
 
 def _samples(
@@ -26,7 +28,7 @@ def _samples(
 ) -> pd.DataFrame:
     exchange_map = ExchangeMap.load()
     news = load_news(write_news(tmp_path / name, rows), exchange_map, IngestSettings().max_message_bytes)
-    events = score_events(news.stories, StubScorer())
+    events = score_events(news.stories, StubScorer(), STORY).events
     return sample_closes(events, exchange_map, StateSettings(), last).set_index(["ticker", "session"])
 
 

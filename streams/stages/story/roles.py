@@ -1,0 +1,50 @@
+"""Events whose direction depends on which company a ticker is: the target of a deal gains
+(+1) while the acquirer does not (0); a company replaced in an index loses (-1) while the one
+joining gains (+1). The company's place in the headline decides: named after the deal or
+replacement verb, it is the object (target, replaced).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from streams.stages.story.directory import Company
+from streams.stages.story.event import Event, EventType
+from streams.stages.story.events import strip_prefix
+from streams.stages.story.relevance import mention_position
+
+__all__ = ["for_ticker"]
+
+_DEAL_VERB = re.compile(
+    r"\b(?:to (?:acquire|buy)|acquires?|buys|acquisition of|takeover of|(?:bid|offer) for|to merge with|merger with)\b",
+    re.IGNORECASE,
+)
+_REPLACE_VERB = re.compile(r"\b(?:will replace|to replace|replaces|replacing)\b", re.IGNORECASE)
+
+
+def _named_after(text: str, verb: re.Pattern[str], ticker: str, company: Company | None) -> bool | None:
+    """True when the company is named after the verb, False when only before it, None when the
+    verb or the company is not found."""
+    found = verb.search(text)
+    if found is None:
+        return None
+    after = mention_position(text[found.end() :], ticker, company)
+    if after is not None:
+        return True
+    return False if mention_position(text[: found.start()], ticker, company) is not None else None
+
+
+def for_ticker(events: tuple[Event, ...], headline: str, ticker: str, company: Company | None) -> tuple[Event, ...]:
+    """`events` with each deal and index change's direction set for `ticker`'s role."""
+    text = strip_prefix(headline)
+    adjusted = []
+    for event in events:
+        if event.type is EventType.MERGER_ACQUISITION and event.action == "acquirer":
+            if _named_after(text, _DEAL_VERB, ticker, company):
+                event = replace(event, direction=1, action="target")
+        elif event.type is EventType.INDEX_CHANGE and event.direction > 0:
+            if _named_after(text, _REPLACE_VERB, ticker, company):
+                event = replace(event, direction=-1, action="removed")
+        adjusted.append(event)
+    return tuple(adjusted)
