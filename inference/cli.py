@@ -49,13 +49,20 @@ def add_model_commands(subparsers: Any) -> None:
     )
     p.set_defaults(func=_cmd_export)
 
-    p = commands.add_parser("eval", help="accuracy on the held-out Financial PhraseBank split")
+    p = commands.add_parser("eval", help="accuracy on the held-out Financial PhraseBank split, or --events on labelled headlines")
     p.add_argument("--model", type=Path, help="exported model dir (default: the bundled model)")
     p.add_argument("--phrasebank", type=Path, help="PhraseBank release dir; default: the shipped test split")
     p.add_argument("--split-seed", type=int, help="split seed (only with --phrasebank)")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), help="default: the provider's choice")
     p.add_argument("--provider", help="cpu or cuda (default: CUDA when available)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "--events",
+        type=Path,
+        help="labelled headlines CSV (e.g. tests/resources/labeled_headlines.csv): report event and relevance "
+        "precision instead of the model's accuracy",
+    )
+    p.add_argument("--symbols", type=Path, help="with --events: a symbols CSV (ticker,name,aliases) on top of the built-in one")
     p.set_defaults(func=_cmd_eval)
 
     commands.add_parser("bench", help="throughput and latency of the scorer", populate=_add_bench_arguments)
@@ -106,10 +113,22 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval_events(args: argparse.Namespace) -> int:
+    from streams.evaluate.labeled import evaluate_labels
+    from streams.settings import StorySettings
+    from streams.stages.story import SymbolDirectory
+
+    reports = evaluate_labels(args.events, SymbolDirectory.load(args.symbols), StorySettings())
+    print("\n".join(report.table() for report in reports.values()), end="")
+    return 0
+
+
 def _cmd_eval(args: argparse.Namespace) -> int:
     from inference.evaluate import DEFAULT_SPLIT_SEED, evaluate
     from inference.runtime import ModelError
 
+    if args.events is not None:
+        return _cmd_eval_events(args)
     if args.split_seed is not None and args.phrasebank is None:
         log.error("--split-seed needs --phrasebank: the shipped test split is for seed %d", DEFAULT_SPLIT_SEED)
         return 2

@@ -27,8 +27,18 @@ RATINGS: dict[str, int] = {
     "sector underperform": -1, "market underperform": -1,
 }
 _RATING = "|".join(sorted((re.escape(r) for r in RATINGS), key=len, reverse=True))
-_UP = re.compile(r"\bupgrad(?:es|ed|ing|e)\b|\brating outlook upped\b", re.IGNORECASE)
-_DOWN = re.compile(r"\bdowngrad(?:es|ed|ing|e)\b", re.IGNORECASE)
+# Rating changes: the verb, or a raise/cut "to" a rating ("Bank of America Reduces X to Underperform").
+_UP = re.compile(
+    r"\bupgrad(?:es|ed|ing|e)\b|\brating outlook upped\b|"
+    rf"\b(?:raises|raised|lifts|lifted|boosts|boosted)\b(?:\s+\S+){{0,6}}\s+to\s+(?:{_RATING})\b",
+    re.IGNORECASE,
+)
+_DOWN = re.compile(
+    rf"\bdowngrad(?:es|ed|ing|e)\b|\b(?:reduces|reduced|cuts|lowers|lowered)\b(?:\s+\S+){{0,6}}\s+to\s+(?:{_RATING})\b",
+    re.IGNORECASE,
+)
+# An initiation needs the words of an analyst's note; "Drilling Initiated at ..." is none.
+_NOTE = re.compile(rf"\bcoverage\b|\breport\b|\b(?:{_RATING})\b|\bPT\b|\bprice target\b", re.IGNORECASE)
 _INITIATE = re.compile(
     r"\binitiat(?:es|ed|ing)\b|\bassum(?:es|ed)\b(?![^;]{0,10}\brole\b)(?=[^;]{0,60}\b(?:at|coverage|with)\b)|"
     r"\bresum(?:es|ed) coverage\b|\bstarts? coverage\b",
@@ -87,7 +97,7 @@ def _rating_event(text: str, actor: str | None) -> Event | None:
             if old is not None and new is not None and new != old:
                 steps = float(abs(new - old))
         return Event(EventType.ANALYST_RATING, direction, steps, "upgrade" if direction > 0 else "downgrade", actor)
-    if _INITIATE.search(text):
+    if _INITIATE.search(text) and _NOTE.search(text):
         rating = rating_value(target.group("rating")) if target else None
         return Event(EventType.ANALYST_RATING, rating or 0, None, "initiation", actor)
     reiterate = _REITERATE.search(text)

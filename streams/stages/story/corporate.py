@@ -78,7 +78,7 @@ _REGULATOR = (
 )
 _DECISION = (
     r"\b(?:approv\w*|clear(?:s|ed|ance)|authori[sz]\w*|nod|designation|accepts?|rejects?|action date|CRL|warning letter|"
-    r"re-?examines?|snub|hurdle|panel vot\w*|advisory committee vot\w*)\b"
+    r"re-?examines?|snub|hurdle|panel vot\w*|advisory committee vot\w*|backed|backs|endorses?|recommends?)\b"
 )
 
 _RULES: tuple[_Rule, ...] = (
@@ -104,12 +104,17 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:stockholders?|shareholders?|board|directors|holders)\b[^;]{0,15}\bapprov\w*|"
             r"\bapprov\w*[^;]{0,30}\b(?:buy-?back|"
             r"repurchase|dividend|merger|stock split|share issuance)|\b(?:court|shareholder|subject to|"
-            r"pending)\b[^;]{0,10}approval|"
+            r"pending)\b[^;]{0,10}approval|\bconsent (?:order|decree)s?\b|"
             r"\bahead of\b|\bawaits?\b|\bexpected\b"
         ),
         _first(
             (_REGULATORY_BAD, -1, "rejected"),
-            (_rx(r"\bvot\w* (?:in favou?r|for)\b|\brecommends? approval\b"), 1, "approved"),
+            (
+                _rx(r"\bvot\w*\b[^;]{0,15}\b(?:in favou?r|for)\b|\brecommends? approval\b|\bbenefits?\b[^;]{0,60}\boutweigh|"
+                    r"\bbacked\b|\bbacks\b|\bendorses?\b"),
+                1,
+                "approved",
+            ),
             (_rx(r"\baccepts?\b|\baction date\b|\bvot\w*\b"), 0, "filed"),
             default=(1, "approved"),
         ),
@@ -119,6 +124,7 @@ _RULES: tuple[_Rule, ...] = (
         _rx(
             r"\bto (?:acquire|buy|merge)\b|\bacquires?\b|\bacquired\b|\bacquisition of\b|\bcompletes? (?:the )?acquisition\b|"
             r"\bagrees? to (?:acquire|buy)\b|\bmerger (?:with|agreement)\b|\bwill acquire\b|\bagreement to acquire\b|"
+            r"\bcloses? (?:the |its |on the )?acquisition\b|"
             r"\b(?:takeover|buyout) (?:of|offer|bid)\b|\bdeal to (?:buy|acquire)\b|\bsells? (?:its )?(?:interest|stake|unit|"
             r"business|"
             r"division|assets?|subsidiary)\b|\bfund mergers\b|\bto be (?:acquired|bought)\b|\bapprove\b[^;]{0,40}\bmerger\b"
@@ -138,7 +144,7 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:public|secondary|follow-on|registered direct|common stock|share|equity|stock) offering\b|"
             r"\boffering of (?:common )?(?:stock|shares)\b|\bprivate placement\b|\bat-the-market\b|\bmixed (?:securities )?"
             r"(?:shelf|offering)\b|\bprices? [\d.,]+\s?[mk]? (?:common )?shares\b|\bto offer common shares\b|"
-            r"\bshelf registration\b"
+            r"\bshelf registration\b|\b(?:share|stock|securities)\s+shelf\b"
         ),
         _rx(r"\b(?:senior |convertible )?notes\b|\bdebentures?\b|\bbonds?\b|\bdebt offering\b|\bIPO\b|\binitial public\b"),
         _fixed(-1, "dilution"),
@@ -147,7 +153,8 @@ _RULES: tuple[_Rule, ...] = (
         EventType.DIVIDEND,
         _rx(r"\bdividends?\b"),
         _rx(
-            r"\bex[- ]?dividends?\b|\bdividend (?:yield|payers|stocks|aristocrats)\b|\b(?:upgrad|downgrad|maintain|reiterat|"
+            r"\bex[- ]?dividends?\b|\bdividend (?:yield|payers|stocks|aristocrats?|kings?|champions?|growth)\b|"
+            r"\b(?:upgrad|downgrad|maintain|reiterat|"
             r"initiat)\w*|"
             r"\b(?:possible|potential)\b[^;]{0,40}\bdividends?\b"
         ),
@@ -160,7 +167,8 @@ _RULES: tuple[_Rule, ...] = (
             ),
             (
                 _rx(
-                    r"\b(?:raises?|increases?|hikes?|boosts?|ups|lifts?|raise)\b[^;]{0,30}\bdividend|\bdividend[^;]{0,20}\b"
+                    r"\b(?:raises?|raised|increases?|increased|hikes?|hiked|boosts?|boosted|ups|lifts?|lifted)\b[^;]{0,30}\bdividend|"
+                    r"\bdividend[^;]{0,20}\b"
                     r"(?:raised|increased|hike|increase)\b"
                 ),
                 1,
@@ -181,7 +189,8 @@ _RULES: tuple[_Rule, ...] = (
         EventType.BUYBACK,
         _rx(
             r"\bbuy[- ]?backs?\b|\b(?:share|stock) repurchases?\b|\brepurchase (?:program|plan|authori[sz]ation|policy)\b|"
-            r"\brepurchas(?:es|ed|e) (?:of )?[\d.,]+\s?[mk]? (?:common )?shares\b|\bpurchase of [\d.,]+\s?[mk]? of its shares\b|"
+            r"\brepurchas(?:es|ed|e) (?:of )?[\d.,]+\s?[mk]? (?:common )?shares\b|"
+            r"\bpurchase of [\d.,]+\s?(?:[mk]|million|thousand)? of its shares\b|"
             r"\brepurchase \$[\d.,]+\s?[mkb]? of (?:its )?(?:common )?(?:stock|shares)\b"
         ),
         None,
@@ -198,20 +207,22 @@ _RULES: tuple[_Rule, ...] = (
         _rx(
             r"\bclass action\b|\blawsuits?\b|\bsues\b|\bsued\b|\binvestigation\b|\bprobe\b|\bsubpoena\w*|"
             r"\bcharges? (?:against|filed)\b|"
-            r"\bfiled\b[^;]{0,20}\bcharges\b|\bsec charges\b|\bsecurities fraud\b|\bindict\w*|\bantitrust\b|\bsettlements?\b"
+            r"\bfiled\b[^;]{0,20}\bcharges\b|\bsec charges\b|\bsecurities fraud\b|\bindict\w*|\bantitrust\b|\bsettlements?\b|"
+            r"\bconsent (?:order|decree)s?\b"
         ),
         _rx(r"\blitigation certified\b|\bdebt settlement\b"),
         _first(
             (_LEGAL_GOOD, 1, "dismissed"),
             (_PAYS, -1, "pays"),
             (_LEGAL_SETTLED, 0, "settled"),
+            (_rx(r"\bconsent (?:order|decree)"), 0, "settled"),
             default=(-1, "filed"),
         ),
     ),
     _Rule(
         EventType.EXECUTIVE_CHANGE,
         _rx(
-            r"\b(?:CEO|CFO|COO|CTO|president|chairman|chief \w+ officer|executive|svp|evp|vice president|board|director)\b"
+            r"\b(?:CEO|CFO|COO|CTO|president|chairman|chief|executive|svp|evp|vice president|board|director)\b"
         ),
         _rx(r"\bpay\b|\bsearch\b|\bbuys?\b|\bsells?\b|\bsold\b|\b(?:CEO|CFO|COO|chairman)\b[^;]{0,25}:|\binterview\b"),
         _executive_direction,

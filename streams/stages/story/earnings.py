@@ -36,6 +36,11 @@ _REV = r"(?:Sales|Revenues?|Rev\.?)"
 _METRIC = re.compile(rf"\b(?P<eps>{_EPS})\b|\b(?P<rev>{_REV})(?=\W|$)", re.IGNORECASE)
 _EST = re.compile(r"\bE+st(?:imates?|\.)?\b|\bconsensus\b|\bstreet\b|\bexpectations?\b", re.IGNORECASE)
 _YOY = re.compile(r"\bYoY\b|\bprior[- ]year\b|\byear[- ]ago\b|\bsame\b|\bfrom\b|\bvs\.? prior\b", re.IGNORECASE)
+# A figure is a prediction, not a result ("Seahorse FY15 Rev. Estimated At $49M").
+_PROJECTED = re.compile(r"\b(?:estimated|expected|projected|forecast)\s+(?:at|to)\b", re.IGNORECASE)
+_PERIOD = re.compile(r"\b(?:q[1-4]|[1-4]q|fq[1-4]|f[1-4]q|fy\s?\d*|quarter|annual|year-end)\b", re.IGNORECASE)
+_PRIOR = re.compile(r"\bfrom\b|\bvs\.?\s+prior\b", re.IGNORECASE)
+_VS_PRIOR = re.compile(r"\bvs\.?\s+prior\b", re.IGNORECASE)
 _NOT_COMPARABLE = re.compile(r"may not (?:be )?compar", re.IGNORECASE)
 _INLINE = re.compile(r"\bin[- ]?line\b", re.IGNORECASE)
 _BEAT_WORD = re.compile(r"\b(?:beats?|tops?|exceeds?|above)\b", re.IGNORECASE)
@@ -50,7 +55,7 @@ _LOWER = re.compile(
 )
 _KEEP = re.compile(
     r"\b(?:reaffirms|reaffirmed|reiterates|reiterated|affirms|affirmed|maintains|maintained|confirms|confirmed|narrows|"
-    r"narrowed)\b",
+    r"narrowed)\b|\b(?:guidance|outlook|forecast)\b[^;]{0,30}\bin line\b",
     re.IGNORECASE,
 )
 _CHANGE = re.compile(rf"{_RAISE.pattern}|{_LOWER.pattern}|{_KEEP.pattern}", re.IGNORECASE)
@@ -63,7 +68,7 @@ _REPORTED = re.compile(
 )
 # Results and guidance described in words, when the headline gives no comparable figures.
 _GOOD_RESULTS = re.compile(
-    r"better[- ]than[- ]expected|\b(?:upbeat|strong|solid|record)\b[^;]{0,30}\b(?:results|earnings|quarter|q[1-4])\b|"
+    r"better[- ]than[- ]expected|\b(?:upbeat|strong)\b[^;]{0,30}\b(?:results|earnings|quarter|q[1-4])\b|"
     r"\b(?:results?|earnings|profit|eps|revenue|sales)\b[^;]{0,20}\b(?:beats?|tops?|exceeds?)\b|"
     r"\b(?:beats?|tops?)\b[^;]{0,25}\b(?:estimates?|forecasts?|expectations|views?|consensus|street)\b",
     re.IGNORECASE,
@@ -153,8 +158,8 @@ def _result(segment: _Segment) -> tuple[int, float | None] | None:
         return 0, 0.0
     if figures and (_BEAT_WORD.search(segment.text) or _MISS_WORD.search(segment.text)) and _EST.search(segment.text):
         return (1 if _BEAT_WORD.search(segment.text) else -1), None
-    if figures:  # reported with no estimate to compare: a result, direction unknown
-        return 0, None
+    if figures and _PERIOD.search(segment.clause) and not _PROJECTED.search(segment.text):
+        return 0, None  # reported with no estimate to compare: a result, direction unknown
     return None
 
 
@@ -165,8 +170,10 @@ def _guidance(segment: _Segment) -> tuple[int, float | None] | None:
     change: float | None = None
     estimate = figures[-1] if len(figures) >= 2 and _EST.search(segment.text) else None
     guided = [f for f in figures if f is not estimate]
-    if len(guided) >= 2 and re.search(r"\bfrom\b", segment.text, re.IGNORECASE):
-        change = relative_change(guided[-1].value, guided[0].value)  # new range against the old
+    if len(guided) >= 2 and _PRIOR.search(segment.text):
+        # "from $a-$b to $c-$d": the new range against the old; "$c-$d vs. Prior $a-$b": the reverse
+        old, new = (guided[-1], guided[0]) if _VS_PRIOR.search(segment.text) else (guided[0], guided[-1])
+        change = relative_change(new.value, old.value)
     elif guided and estimate is not None:
         change = relative_change(guided[-1].value, estimate.value)
     if explicit is not None:

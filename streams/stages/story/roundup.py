@@ -27,7 +27,8 @@ _ROUNDUP = re.compile(
     r"\bweek (?:ahead|in preview|in review)\b|\bm&a chatter\b|\binsiders have been buying\b|\bhot stock alerts\b|"
     r"\bnarrow based indexes\b|\bpremarket prep\b|\bpresenting at\b|\bfree analyst review\b|\bbenzinga's\b|"
     r"\bweekend reading\b|\btrading ideas\b|\bunusual options\b|\bsector (?:is|was)? ?(?:crushed|rall)|"
-    r"\b(?:energy|healthcare|tech|financial|retail) sector\b|^\s*shares of [\w\s,&-]{0,60}\bcompanies\b|"
+    r"\bupgrades,? (?:and |& )?downgrades\b|\b(?:energy|healthcare|tech|financial|retail) sector\b|"
+    r"^\s*shares of [\w\s,&-]{0,60}\bcompanies\b|"
     r"\bin sympathy with\b|\bcompanies (?:up|down|higher|lower)\b|"
     r"\binclud(?:e|es|ing):?\s+[A-Z][\w.&'-]*(?:\s[A-Z][\w.&'-]*)*,\s+[A-Z][\w.&'-]*(?:\s[A-Z][\w.&'-]*)*,",
     re.IGNORECASE,

@@ -15,8 +15,8 @@ from streams.evaluate.run import Options, evaluate
 from streams.evaluate.sampling import sample_closes
 from streams.evaluate.stories import load_news, score_events
 from streams.settings import IngestSettings, ScoringSettings, StateSettings, StorySettings
-from streams.stages.score import StoryContext
 from streams.stages.exchange_time import ExchangeMap, session_closes
+from streams.stages.score import StoryContext
 from support.evaluation import LAST, StubScorer, headline, news_rows, utc, write_news, write_prices
 
 TUESDAY, WEDNESDAY = date(2024, 1, 16), date(2024, 1, 17)  # New York is UTC-5 in January

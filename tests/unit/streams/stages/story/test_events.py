@@ -1,0 +1,139 @@
+"""Event types, directions and magnitudes of wire headlines. Expected values are worked out by
+hand from each headline (the surprise of $0.30 vs $0.24 is (0.30 - 0.24) / 0.24 = +25%)."""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.stages.story import EventType, classify, primary
+from streams.stages.story.events import strip_prefix
+
+E = EventType
+
+
+def _events(headline: str) -> dict[str, tuple[int, float | None]]:
+    return {e.type.value: (e.direction, e.magnitude) for e in classify(headline)}
+
+
+@pytest.mark.parametrize(
+    ("headline", "direction", "surprise"),
+    [
+        ("Acme Q3 EPS $0.30 vs $0.24 Est.", 1, 25.0),
+        ("Acme Q3 EPS $0.24 vs $0.30 Est.", -1, -20.0),
+        ("Acme Q1 EPS $(0.59) Misses $(0.52) Estimate, Sales $62.959M Beat $60.69M Estimate", -1, -13.46),
+        ("Acme Reports Q4 EPS $(0.07) vs $(0.10) Est.", 1, 30.0),
+        ("Acme Q4 Adj. EPS $0.64, Inline, Sales $804.66M Beat $706.19M Estimate", 0, 0.0),
+        ("Acme Reports Q4 EPS $(0.15) May Not Compare To $0.06 Est., Sales $208.8M vs $174.5M Est.", 0, None),
+        ("Acme Q2 EPS $1.81 Up From $(0.69) YoY", 0, None),
+        ("Acme shares are trading lower after the company reported worse-than-expected Q2 EPS and sales results.", -1, None),
+    ],
+)
+def test_earnings_against_the_estimate(headline: str, direction: int, surprise: float | None) -> None:
+    got_direction, got_surprise = _events(headline)["earnings"]
+    assert got_direction == direction
+    assert got_surprise == (pytest.approx(surprise, abs=0.01) if surprise is not None else None)
+
+
+@pytest.mark.parametrize(
+    ("headline", "direction"),
+    [
+        ("Acme Raises FY19 Adj. EPS Guidance From $3-$3.05 To $3.03-$3.07 vs $3.05 Estimate", 1),
+        ("Acme Lowers Q4 EPS Guidance from $0.38-0.42 to $0.27-0.31 vs $0.40 Est", -1),
+        ("Acme Sees Q4 EPS $0.38-0.42 vs $0.46 Est", -1),  # midpoint 0.40 is 13% below
+        ("Acme Sees FY16 Adj. EPS $1.89-$1.91 vs $1.91 Est., Sales $4.14B-$4.16B vs $4.18B Est.", 0),  # -0.5%: in line
+        ("Acme Reaffirms FY20 Guidance: Adj. EPS $3.38-$3.43 vs $3.42 Estimate", 0),
+        ("Acme Sees Q2 Adj. EPS $0.70-$0.72 vs $0.72 Estimate; Raises FY19 Guidance", 1),  # the verb wins
+        ("Acme Sees Q4 Rev. $84.5-$84.8M vs. Prior Outlook Of $75-$79M", 1),
+        ("Acme Withdraws Full-Year FY20 Guidance", -1),
+    ],
+)
+def test_guidance(headline: str, direction: int) -> None:
+    assert _events(headline)["guidance"][0] == direction
+    assert "earnings" not in _events(headline)  # a guided range is not a result
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [
+        ("Goldman Sachs Upgrades Acme from Neutral to Buy, Announces PT of $49",
+         {"analyst_rating": (1, 1.0), "price_target": (0, None)}),
+        ("BMO Downgrades Acme from Market Perform to Underperform, Lowers PT from $5 to $3.25",
+         {"analyst_rating": (-1, 1.0), "price_target": (-1, -35.0)}),
+        ("Credit Suisse Upgrades Acme from Underperform to Outperform", {"analyst_rating": (1, 2.0)}),
+        ("UBS Maintains Neutral on Acme, Raises Price Target to $87", {"analyst_rating": (0, None), "price_target": (1, None)}),
+        ("Citigroup Initiates Coverage On Acme with Sell Rating, Announces $85 Price Target",
+         {"analyst_rating": (-1, None), "price_target": (0, None)}),
+        ("Acme Price Target Raised 22%", {"price_target": (1, 22.0)}),
+        ("Bank of America Reduces Acme to Underperform on Valuation", {"analyst_rating": (-1, 1.0)}),
+    ],
+)
+def test_analyst_actions(headline: str, expected: dict[str, tuple[int, float | None]]) -> None:
+    got = _events(headline)
+    assert {k: (d, pytest.approx(m) if m is not None else None) for k, (d, m) in got.items()} == expected
+
+
+@pytest.mark.parametrize(
+    ("headline", "kind", "direction"),
+    [
+        ("Acme Will Acquire BioTek Instruments In $1.16B Deal", E.MERGER_ACQUISITION, 0),
+        ("Acme Stockholders Approve Optum Merger Agreement", E.MERGER_ACQUISITION, 1),
+        ("Acme Prices 4.7M Share Public Offering of Common Stock", E.EQUITY_OFFERING, -1),
+        ("Acme Raises Qtr. Dividend From $0.164 To $0.18/Share", E.DIVIDEND, 1),
+        ("Acme Suspends Dividend", E.DIVIDEND, -1),
+        ("Acme Announces $1.14B Buyback Plan", E.BUYBACK, 1),
+        ("Acme Temporarily Suspends All Further Buybacks", E.BUYBACK, -1),
+        ("Acme Receives FDA Approval for PD-L1 as a Companion Diagnostic", E.REGULATORY, 1),
+        ("Acme Receives Complete Response Letter From FDA", E.REGULATORY, -1),
+        ("Acme Shares Halted News Pending", E.TRADING_HALT, 0),
+        ("Rosen Law Firm Announces Class Action Lawsuit Against Acme", E.LEGAL, -1),
+        ("Acme Files Ch. 11 Bankruptcy", E.BANKRUPTCY, -1),
+        ("Acme CFO Keith Style To Leave Company", E.EXECUTIVE_CHANGE, -1),
+        ("Acme Names Thomas Greco CEO", E.EXECUTIVE_CHANGE, 0),
+        ("Acme Added to Russell 2000 Index", E.INDEX_CHANGE, 1),
+    ],
+)
+def test_corporate_events(headline: str, kind: EventType, direction: int) -> None:
+    assert _events(headline)[kind.value][0] == direction
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Stocks That Hit 52-Week Lows On Thursday",
+        "A Peek Into The Markets: US Stock Futures Edge Lower Ahead Of Consumer Price Index",
+        "Shares of several healthcare companies are trading lower in sympathy with the overall market.",
+        "Mid-Day Market Update: Cray Surges On Upbeat Results; DigitalGlobe Shares Drop",
+        "Earnings Scheduled For May 14, 2018",
+        "Benzinga's Top Upgrades, Downgrades For November 10, 2017",
+    ],
+)
+def test_a_market_or_list_piece_reports_no_event(headline: str) -> None:
+    assert classify(headline) == ()
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Market Chatter On Acme Buyout",
+        "Jim Cramer Says Danaher Could Pay as Much as $65/Share for Acme",
+        "Earnings Preview: Acme EPS Expected to Rise",
+    ],
+)
+def test_rumours_and_previews_are_no_events(headline: str) -> None:
+    assert {e.type for e in classify(headline)} & {E.MERGER_ACQUISITION, E.EARNINGS} == set()
+
+
+def test_the_lead_event_has_a_known_direction_and_the_highest_priority() -> None:
+    events = classify("Acme Maintains Overweight, Lowers Price Target to $66")  # reiteration +1, target -1
+    lead = primary(events)
+    assert lead is not None and (lead.type, lead.direction) == (E.PRICE_TARGET, -1)
+    assert primary(classify("Acme Shares Halted News Pending")).direction == 0  # type: ignore[union-attr]
+    assert primary(()) is None
+
+
+def test_the_body_is_read_when_the_headline_has_no_event() -> None:
+    assert classify("Acme: an update", body="Acme Q3 EPS $0.30 vs $0.24 Est. The company also...")[0].type is E.EARNINGS
+
+
+def test_wire_prefixes_are_stripped() -> None:
+    assert strip_prefix("UPDATE: CORRECTION: Acme Raises PT") == "Acme Raises PT"
