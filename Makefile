@@ -48,6 +48,6 @@ lock:
 reliability: install kafka
 	$(BIN)/python -m pytest tests/reliability -m slow
 
-# The committed replay evaluation: model vs lexicon on the bundled sample (about a minute on 2 cores).
+# The committed replay evaluation on the bundled sample: the model, its weightings and the lexicon.
 report: install
-	$(BIN)/tickertone evaluate --out reports/sample
+	TICKERTONE_STORY__SYMBOLS_CSV=streams/sample/symbols.csv $(BIN)/tickertone evaluate --out reports/sample

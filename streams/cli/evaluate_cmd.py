@@ -23,7 +23,7 @@ def add_evaluate_command(sub: Any, add_common: Callable[..., None]) -> None:
     p.add_argument("--prices", type=Path, default=BUNDLED_PRICES, help="daily price files dir (default: the sample's)")
     p.add_argument("--out", type=Path, default=Path("reports/evaluation"), help="report dir (default reports/evaluation)")
     p.add_argument("--signal", choices=IC_FIELDS, default=DEFAULT_SIGNAL, help=f"field judged (default {DEFAULT_SIGNAL})")
-    p.add_argument("--scorer", action="append", choices=SCORERS, help="repeat for several (default: model and lexicon)")
+    p.add_argument("--scorer", action="append", choices=SCORERS, help="repeat for several (default: all of them)")
     p.add_argument("--benchmark", default=DEFAULT_BENCHMARK, help=f"returns in excess of its (default {DEFAULT_BENCHMARK})")
     p.add_argument("--model", type=Path, help="exported model dir (env TICKERTONE_SCORING__MODEL; default bundled)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -54,14 +54,17 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         story=settings.story,
     )
     evaluation = evaluate(options, progress=not args.no_progress)
-    path = write_report(evaluation, args.out, shlex.join(_shown_command(args, scorers)), progress=not args.no_progress)
+    shown = _shown_command(args, scorers, settings.story.symbols_csv)
+    path = write_report(evaluation, args.out, shlex.join(shown), progress=not args.no_progress)
     print(f"report written to {path}")
     return 0
 
 
-def _shown_command(args: argparse.Namespace, scorers: tuple[str, ...]) -> list[str]:
+def _shown_command(args: argparse.Namespace, scorers: tuple[str, ...], symbols: Path | None) -> list[str]:
     """The command as the report shows it: the options that change the result, nothing local."""
     command = ["tickertone", "evaluate"]
+    if symbols is not None:  # company names change relevance, so the result
+        command.insert(0, f"TICKERTONE_STORY__SYMBOLS_CSV={symbols}")
     for flag, value, default in (
         ("--news", args.news, BUNDLED_NEWS),
         ("--prices", args.prices, BUNDLED_PRICES),

@@ -22,7 +22,7 @@ __all__ = [
     "DEFAULT_SIGNAL",
     "DEFAULT_BENCHMARK",
     "SCORERS",
-    "UNWEIGHTED",
+    "WEIGHTINGS",
 ]
 
 _SAMPLE = Path(__file__).resolve().parent.parent / "sample"
@@ -36,7 +36,8 @@ IC_FIELDS = ("score_fast", "score_slow", "exposure", "zscore", "linear_window_sc
 # 72 h half-life matches daily horizons.
 DEFAULT_SIGNAL = "score_slow"
 DEFAULT_BENCHMARK = "SPY"  # returns are in excess of its return
-# "model-unweighted": the model's stories with the source weight only (no relevance or novelty
-# weighting), so the weighting's effect is measured, not assumed.
-SCORERS = ("model", "model-unweighted", "lexicon")
-UNWEIGHTED = "model-unweighted"
+# The model's stories again with other weights: relevance weighting only, novelty weighting only,
+# neither (the source weight): so each factor's effect is measured, not assumed. Label ->
+# (relevance weighting, novelty weighting).
+WEIGHTINGS = {"model-relevance": (True, False), "model-novelty": (False, True), "model-unweighted": (False, False)}
+SCORERS = ("model", *WEIGHTINGS, "lexicon")

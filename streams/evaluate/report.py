@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from streams.evaluate import HEADLINE_HORIZONS, HORIZONS, IC_FIELDS, LAGS, UNWEIGHTED
+from streams.evaluate import HEADLINE_HORIZONS, HORIZONS, IC_FIELDS, LAGS, WEIGHTINGS
 from streams.evaluate.figures import plot_ic_by_horizon, plot_ic_over_time, plot_quantiles, plot_ticker
 from streams.evaluate.metrics import ICSummary, ic_summary
 from streams.evaluate.run import Evaluation, ScorerRun
@@ -158,7 +158,7 @@ def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: 
         "Story level: each story x ticker's score (the event-aware score) against the return from the close "
         "of the session it acts on, per lead event type (`other`: none found). IC: Spearman over all its "
         "stories (blank below 10); hit: share of non-zero scores whose sign the return's matches. "
-        f"`{UNWEIGHTED}` has the same stories as `model`: weighting changes the state, not a story's score.",
+        "The `model-*` weightings have the same stories as `model`: weighting changes the state, not a story's score.",
         "",
         *_table(["scorer", "event type", "stories", *(f"{k} {h}s" for h in HEADLINE_HORIZONS for k in ("IC", "hit"))],
                 _event_rows(e.runs)),
@@ -325,7 +325,7 @@ def _horizon_rows(runs: list[ScorerRun], signal: str) -> list[list[str]]:
 def _event_rows(runs: list[ScorerRun]) -> list[list[str]]:
     rows = []
     for run in runs:
-        if run.label == UNWEIGHTED:
+        if run.label in WEIGHTINGS:
             continue
         for record in run.events.to_dict("records"):
             cells = [_num(record[f"{k}_{h}"]) if k == "ic" else _pct(record[f"{k}_{h}"])

@@ -10,7 +10,7 @@ report (`report.write_report`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -25,15 +25,15 @@ from streams.evaluate import (
     IC_FIELDS,
     LAGS,
     SCORERS,
-    UNWEIGHTED,
+    WEIGHTINGS,
     metrics,
 )
 from streams.evaluate.prices import forward_returns, load_closes
 from streams.evaluate.sampling import sample_closes
-from streams.evaluate.stories import LoadedNews, ScoredStories, StoryScorer, load_news, score_events
+from streams.evaluate.stories import LoadedNews, ScoredStories, StoryScorer, load_news, reweighted, score_events
 from streams.settings import IngestSettings, ScoringSettings, StateSettings, StorySettings
 from streams.stages.exchange_time import ExchangeMap, session_closes
-from streams.stages.score import SOURCE_WEIGHT, StoryContext, load_configured_scorer
+from streams.stages.score import StoryContext, load_configured_scorer
 
 __all__ = ["Options", "Market", "ScorerRun", "Evaluation", "load_market", "run_scorer", "evaluate"]
 
@@ -162,9 +162,16 @@ class Evaluation:
     scorer_notes: dict[str, str]
 
 
+_WEIGHTING_NOTES = {
+    (True, False): "the model's stories, weighted by relevance only",
+    (False, True): "the model's stories, weighted by novelty only",
+    (False, False): "the model's stories, source weight only: no relevance or novelty weighting",
+}
+
+
 def _scorer(label: str, settings: ScoringSettings) -> tuple[StoryScorer, str]:
     """The scorer named `label` and a line on how it runs (for the report)."""
-    if label in ("model", UNWEIGHTED):
+    if label == "model":
         model = load_configured_scorer(settings)
         return model, f"ONNX Runtime, {model.provider}, {model.precision}"
     if label == "lexicon":
@@ -188,18 +195,20 @@ def evaluate(options: Options, progress: bool = False, scorers: Mapping[str, Sto
     market = load_market(options.prices, tickers, options.benchmark, exchange_map)
     runs, notes = [], {}
     if scorers is None:
-        built = {label: _scorer(label, options.scoring) for label in options.scorers if label != UNWEIGHTED}
+        wanted = [label for label in options.scorers if label not in WEIGHTINGS]
+        if "model" not in wanted and any(label in WEIGHTINGS for label in options.scorers):
+            wanted.insert(0, "model")  # the weightings reweigh the model's stories
+        built = {label: _scorer(label, options.scoring) for label in wanted}
         scorers, notes = {k: v[0] for k, v in built.items()}, {k: v[1] for k, v in built.items()}
-        if UNWEIGHTED in options.scorers:
-            notes[UNWEIGHTED] = "the model's stories, source weight only (no relevance or novelty weighting)"
     context = StoryContext.load(options.story, options.scoring)
     scored: dict[str, ScoredStories] = {
         label: score_events(news.stories, scorer, context, progress=progress) for label, scorer in scorers.items()
     }
-    if UNWEIGHTED in options.scorers and "model" in scored:
-        full = scored["model"]
-        records = [replace(record, weight=SOURCE_WEIGHT) for record in full.records]
-        scored[UNWEIGHTED] = ScoredStories(records, [replace(event, weight=SOURCE_WEIGHT) for event in full.events])
+    if "model" in scored:
+        for label, factors in WEIGHTINGS.items():
+            if label in options.scorers:
+                scored[label] = reweighted(scored["model"], *factors, settings=options.story)
+                notes[label] = _WEIGHTING_NOTES[factors]
     order = [label for label in options.scorers if label in scored] + [label for label in scored if label not in options.scorers]
     for label in order:
         notes.setdefault(label, "given by the caller")

@@ -4,8 +4,8 @@ Every record of the news file goes through `streams.stages.ingest.ingest` (valid
 time, as the ingest agent does), a repeated id counts once (as the dedupe agent does), and the
 stories are scored in batches (`streams.stages.score.scored_news`: events, relevance, the
 event-aware score), given their novelty in time order (`streams.stages.novelty.fold_novelty`),
-and turned into state events, as the agents do. With `weighted=False` the state events keep the
-source weight: the same stories without relevance and novelty weighting.
+and turned into state events, as the agents do. `reweighted` gives the same stories with the
+relevance or novelty factor of the effective weight (or both) left out.
 """
 
 from __future__ import annotations
@@ -22,15 +22,17 @@ from tqdm import tqdm
 from inference.scorer import StoryScore
 from schemas import DeadLetter, NormalizedNews, ScoredNews, decode, dumps
 from streams.cli.replay import read_records
+from streams.settings import StorySettings
 from streams.stages.exchange_time import ExchangeMap
 from streams.stages.ingest import Origin, ingest
 from streams.stages.novelty import fold_novelty
 from streams.stages.score import SOURCE_WEIGHT, StoryContext, scored_news
 from streams.stages.state import StateEvent
 from streams.stages.state.fold import state_event
+from streams.stages.story import effective_weight
 from streams.stages.story.novelty import Chains
 
-__all__ = ["StoryScorer", "LoadedNews", "ScoredStories", "load_news", "score_events"]
+__all__ = ["StoryScorer", "LoadedNews", "ScoredStories", "load_news", "reweighted", "score_events"]
 
 # `ingest` stamps `received_at`/`ingested_at` with its `now`; the evaluation reads neither, and
 # a constant keeps two runs over the same file identical.
@@ -99,7 +101,6 @@ def score_events(
     stories: Sequence[NormalizedNews],
     scorer: StoryScorer,
     context: StoryContext,
-    weighted: bool = True,
     progress: bool = False,
 ) -> ScoredStories:
     """One ScoredNews and state event per story and ticker, built as the score, novelty and
@@ -115,6 +116,17 @@ def score_events(
     chains: dict[bytes, Chains] = {}
     novel = fold_novelty(tagged, lambda key: chains.get(key, Chains()), context.directory, context.settings)
     records = [decode(ScoredNews, value) for _, value in novel.outputs]
-    if not weighted:
-        records = [replace(record, weight=SOURCE_WEIGHT) for record in records]
+    return ScoredStories(records, [state_event(record) for record in records])
+
+
+def reweighted(scored: ScoredStories, relevance: bool, novelty: bool, settings: StorySettings) -> ScoredStories:
+    """The same stories, their weight the effective weight with only the chosen factors."""
+    cfg = settings.model_copy(update={
+        "relevance_power": settings.relevance_power if relevance else 0.0,
+        "novelty_power": settings.novelty_power if novelty else 0.0,
+    })
+    records = [
+        replace(record, weight=effective_weight(SOURCE_WEIGHT, record.relevance, record.novelty or 1.0, cfg))
+        for record in scored.records
+    ]
     return ScoredStories(records, [state_event(record) for record in records])

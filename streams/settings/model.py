@@ -94,7 +94,7 @@ class StorySettings(Section):
     novelty_window_s: Positive = Field(86400.0, description="how far apart in event time two stories can share a chain (s)")
     novelty_threshold: float = Field(0.5, ge=0, le=1, description="word Jaccard that chains two stories without a common event")
     novelty_event_threshold: float = Field(0.1, ge=0, le=1, description="Jaccard that chains two stories of the same event")
-    novelty_decay: float = Field(0.4, gt=0, le=1, description="novelty = decay ** (earlier stories in the chain)")
+    novelty_decay: float = Field(0.4, gt=0, le=1, description="novelty = decay ** (stories of the chain already seen)")
     novelty_max_stories: int = Field(32, ge=1, description="stories per ticker kept to chain against (the memory bound)")
     novelty_num_perm: int = Field(64, ge=8, le=256, description="MinHash permutations per story")
     event_min_strength: float = Field(0.5, ge=0, le=1, description="event strength with no magnitude scaling")

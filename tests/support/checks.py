@@ -80,7 +80,9 @@ def assert_dead_lettered(letters: Mapping[RawOffset, DeadLetter], expected: Mapp
 def first_copies(scored: Iterable[ScoredNews]) -> tuple[list[ScoredNews], int]:
     """The first copy of each (story, ticker) in topic order, the one the state stage applies,
     and how many repeats (a score stage killed mid-batch scores it again) there were. A repeat
-    must carry the same score: the model is batch-invariant."""
+    must carry the same score: the model is batch-invariant. (Its novelty may differ: a repeat
+    that comes after its ticker's chains dropped the first copy is judged afresh, and the state
+    stage never applies it.)"""
     first: dict[tuple[str, str], ScoredNews] = {}
     repeats = 0
     for story in scored:

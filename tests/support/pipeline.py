@@ -72,7 +72,8 @@ class Mix:
         with (
             TopicReader(bootstrap, worker.topic("signals"), lambda r: decode(TickerSignal, r.value)) as signals,
             TopicReader(bootstrap, worker.topic("deadletter"), lambda r: decode(DeadLetter, r.value)) as letters,
-            LagProbe(bootstrap, worker.group, [worker.topic(t) for t in ("raw", "normalized", "scored")]) as probe,
+            LagProbe(bootstrap, worker.group, [worker.topic(t) for t in ("raw", "normalized", "scored")] + [worker.tagged_topic])
+            as probe,
         ):
 
             missing: dict[str, int | None] = {}

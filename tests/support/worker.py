@@ -55,6 +55,11 @@ class WorkerProcess:
         return self.env[f"TICKERTONE_TOPICS__{key.upper()}"]
 
     @property
+    def tagged_topic(self) -> str:
+        """The score stage's internal topic (`streams.kafka.app.tagged_topic_name`)."""
+        return f"{self.group}.news.tagged"
+
+    @property
     def group(self) -> str:
         """The app id, which is also the worker's consumer group."""
         return self.env["TICKERTONE_APP_ID"]

@@ -76,13 +76,17 @@ def rating_value(text: str) -> int | None:
     return RATINGS.get(text.strip().lower())
 
 
+# First words that name the same firm as another first word (wires shorten names differently).
+_FIRM_ALIASES = {"citigroup": "citi", "jpmorgan": "jp", "bofa": "bank", "baml": "bank", "merrill": "bank", "ms": "morgan"}
+
+
 def _actor(text: str) -> str | None:
     body = _PREFIX.sub("", text)
     verb = _ACTOR_VERB.search(body)
     if verb is None:
         return None
     words = re.findall(r"[a-z0-9&]+", body[: verb.start()].lower().replace(".", ""))
-    return words[0] if 0 < len(words) <= 6 else None
+    return _FIRM_ALIASES.get(words[0], words[0]) if 0 < len(words) <= 6 else None
 
 
 def _rating_event(text: str, actor: str | None) -> Event | None:

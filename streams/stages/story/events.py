@@ -3,7 +3,8 @@ intelligence").
 
 Steps: (1) strip wire prefixes (UPDATE:, CORRECTION:, BRIEF:, ...); (2) a market, sector or
 list piece reports no event; (3) read the headline with each family of rules (earnings and
-guidance from figures, analyst actions, corporate events); (4) when the headline gives none,
+guidance from figures, analyst actions, corporate events; a guidance without figures in a
+firm's note is its reason, not an event); (4) when the headline gives none,
 read the body's first sentences the same way; (5) order the events by `PRIORITY`.
 
 The lead event (`primary`) is the first in that order whose direction is known (non-zero),
@@ -62,7 +63,13 @@ def _rank(event: Event) -> int:
 
 
 def _read(text: str) -> list[Event]:
-    return [*earnings_events(text), *analyst_events(text), *corporate_events(text)]
+    analyst = analyst_events(text)
+    company = earnings_events(text)
+    if any(event.actor for event in analyst):
+        # "Upgrades Acme on Positive Outlook": without numbers, the outlook is the firm's reason,
+        # not the company's guidance.
+        company = [e for e in company if e.type is not EventType.GUIDANCE or e.magnitude is not None]
+    return [*company, *analyst, *corporate_events(text)]
 
 
 def classify(headline: str, body: str | None = None) -> tuple[Event, ...]:

@@ -3,31 +3,38 @@
 Per ticker, the recent stories (`Chains`) are kept with a MinHash signature (datasketch) of
 their headline's words, their lead event's key and their chain. A new story joins the chain of
 the most similar recent story within `novelty_window_s` of event time, when:
-- both report an event of the same type (and the same direction and analyst firm, where both
-  are known) and their word Jaccard (MinHash estimate) is at least `novelty_event_threshold`:
-  one company rarely reports two earnings, or one firm two notes, in a day;
-- otherwise, when their Jaccard is at least `novelty_threshold`.
-Stories reporting different event types, directions or firms never share a chain. The words
+- both report the same event: analyst actions (rating or price target) by the same known firm,
+  or company events of the same type and the same known direction. A company rarely reports
+  two earnings, or one firm publishes two notes on it, within a day, however the wires word them;
+- or both report events of the same type whose direction or firm is unknown on one side, and
+  their word Jaccard (MinHash estimate) is at least `novelty_event_threshold`;
+- or neither reports an event, or only one does, and their Jaccard is at least `novelty_threshold`.
+Stories reporting different event types, directions or firms never share a chain. Among the
+candidates the most similar wins. The words
 are the headline's, lower case, without the wire prefix, stop words and the ticker's own name
 (which every story of the ticker shares).
 
-`novelty = novelty_decay ** k`, `k` the chain's stories earlier (by time, then id) than this
-one: 1 for the first, falling as the news repeats. `chain_id` is the chain's first story id.
-Bounds: the stories within the window of the newest, at most `novelty_max_stories` (the
-newest); an entry is ~450 bytes in the changelog (64 permutations), so a ticker's chains stay
-under ~15 KB at the defaults. A redelivered story id gets its first answer back, unchanged.
+`novelty = novelty_decay ** k`, `k` the stories of its chain already seen (within the window of
+this one): 1 for the first to arrive, falling as the news repeats. Counting by arrival, not by
+event time, keeps what was emitted true: a story arriving after its own UPDATE (partitions
+reorder a fast replay) is the repeat. `chain_id` is the id of the chain's first story to arrive.
+
+Bounds: after each story, the entries more than `novelty_window_s` older than it are dropped,
+then all but the last `novelty_max_stories` to arrive. Dropping by the arriving story's time,
+not the newest seen, keeps a late story's entry and lets one future-dated story evict only once.
+An entry is ~450 bytes in the changelog (64 permutations), so a ticker's chains stay under
+~15 KB at the defaults. A redelivered story id gets its first answer back while it is kept.
 """
 
 from __future__ import annotations
 
 import base64
-from bisect import insort
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
+from datasketch import MinHash
 
 from streams.settings import StorySettings
 from streams.stages.story.directory import Company, normalise
@@ -57,13 +64,10 @@ class ChainEntry:
     novelty: float
     signature: bytes  # the MinHash hash values, uint32 little-endian
 
-    def sort_key(self) -> tuple[float, str]:
-        return self.t, self.news_id
-
 
 @dataclass(frozen=True, slots=True)
 class Chains:
-    """A ticker's recent stories, ordered by (t, id)."""
+    """A ticker's recent stories, in arrival order."""
 
     entries: tuple[ChainEntry, ...] = ()
 
@@ -99,12 +103,20 @@ def signature(headline: str, company: Company | None, num_perm: int) -> bytes:
     return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
 
 
-def _jaccard(a: bytes, b: bytes) -> float:
-    if len(a) != len(b):
-        return 0.0
-    left = LeanMinHash(seed=_SEED, hashvalues=np.frombuffer(a, dtype="<u4").astype(np.uint64), scheme=_SCHEME)
-    right = LeanMinHash(seed=_SEED, hashvalues=np.frombuffer(b, dtype="<u4").astype(np.uint64), scheme=_SCHEME)
-    return float(left.jaccard(right))
+def _jaccards(sig: bytes, entries: list[ChainEntry]) -> np.ndarray:
+    """The MinHash Jaccard estimate of `sig` against each entry's signature: the share of equal
+    hash values, as datasketch's `MinHash.jaccard` computes it, for all entries in one pass.
+    An entry signed with another number of permutations scores 0."""
+    mine = np.frombuffer(sig, dtype="<u4")
+    out = np.zeros(len(entries))
+    same = [i for i, e in enumerate(entries) if len(e.signature) == len(sig)]
+    if same:
+        theirs = np.frombuffer(b"".join(entries[i].signature for i in same), dtype="<u4").reshape(len(same), -1)
+        out[same] = (theirs == mine).mean(axis=1)
+    return out
+
+
+_BY_FIRM = frozenset({EventType.ANALYST_RATING.value, EventType.PRICE_TARGET.value})
 
 
 def _threshold(a: str, b: str, cfg: StorySettings) -> float | None:
@@ -113,8 +125,12 @@ def _threshold(a: str, b: str, cfg: StorySettings) -> float | None:
         return cfg.novelty_threshold
     type_a, dir_a, actor_a = a.split("|")
     type_b, dir_b, actor_b = b.split("|")
+    if type_a in _BY_FIRM and type_b in _BY_FIRM and actor_a and actor_a == actor_b:
+        return 0.0  # one firm's note, whether its lead is the rating or the target
     if type_a != type_b or (actor_a and actor_b and actor_a != actor_b) or (dir_a != "0" and dir_b != "0" and dir_a != dir_b):
         return None
+    if type_a not in _BY_FIRM and dir_a != "0" and dir_a == dir_b:
+        return 0.0  # the company's same news
     return cfg.novelty_event_threshold
 
 
@@ -123,29 +139,27 @@ def assign(chains: Chains, news_id: str, t: float, key: str, sig: bytes, cfg: St
     for entry in chains.entries:
         if entry.news_id == news_id:
             return NoveltyResult(entry.novelty, entry.chain_id, chains)
-    best: tuple[float, ChainEntry] | None = None
+    candidates: list[ChainEntry] = []
+    needs: list[float] = []
     for entry in chains.entries:
-        if abs(entry.t - t) > cfg.novelty_window_s:
-            continue
-        needed = _threshold(key, entry.key, cfg)
-        if needed is None:
-            continue
-        similarity = _jaccard(sig, entry.signature)
-        if similarity >= needed and (best is None or similarity > best[0]):
-            best = (similarity, entry)
+        needed = _threshold(key, entry.key, cfg) if abs(entry.t - t) <= cfg.novelty_window_s else None
+        if needed is not None:
+            candidates.append(entry)
+            needs.append(needed)
+    best: tuple[float, ChainEntry] | None = None
+    if candidates:
+        similarity = _jaccards(sig, candidates)
+        for i in np.flatnonzero(similarity >= np.asarray(needs)):
+            if best is None or similarity[i] > best[0]:
+                best = (float(similarity[i]), candidates[i])
     if best is None:
         chain_id, earlier = news_id, 0
     else:
         chain_id = best[1].chain_id
-        earlier = sum(
-            1 for e in chains.entries
-            if e.chain_id == chain_id and abs(e.t - t) <= cfg.novelty_window_s and e.sort_key() < (t, news_id)
-        )
+        earlier = sum(1 for e in chains.entries if e.chain_id == chain_id and abs(e.t - t) <= cfg.novelty_window_s)
     novelty = cfg.novelty_decay**earlier
-    entries = list(chains.entries)
-    insort(entries, ChainEntry(news_id, chain_id, t, key, novelty, sig), key=ChainEntry.sort_key)
-    newest = entries[-1].t
-    kept = [e for e in entries if newest - e.t <= cfg.novelty_window_s][-cfg.novelty_max_stories :]
+    entries = [*chains.entries, ChainEntry(news_id, chain_id, t, key, novelty, sig)]
+    kept = [e for e in entries if t - e.t <= cfg.novelty_window_s][-cfg.novelty_max_stories :]
     return NoveltyResult(novelty, chain_id, Chains(tuple(kept)))
 
 

@@ -7,6 +7,7 @@ of any one company and score low relevance for every ticker tagged on them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["is_roundup"]
 
@@ -35,6 +36,7 @@ _ROUNDUP = re.compile(
 )
 
 
+@lru_cache(maxsize=1024)  # one story asks once per event read and once per ticker
 def is_roundup(headline: str) -> bool:
     """True for a market, sector or list piece (module docstring)."""
     return _ROUNDUP.search(headline) is not None

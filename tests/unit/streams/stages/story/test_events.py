@@ -137,3 +137,10 @@ def test_the_body_is_read_when_the_headline_has_no_event() -> None:
 
 def test_wire_prefixes_are_stripped() -> None:
     assert strip_prefix("UPDATE: CORRECTION: Acme Raises PT") == "Acme Raises PT"
+
+
+def test_an_outlook_without_figures_in_a_firms_note_is_its_reason_not_guidance() -> None:
+    events = classify("UPDATE: Feltl and Company Upgrades Acme to Strong Buy on Positive Outlook")
+    assert [(e.type, e.direction) for e in events] == [(E.ANALYST_RATING, 1)]
+    with_figures = classify("Goldman Upgrades Acme; Acme Raises FY Sales Guidance to $132M-$134M vs $129.5M Est.")
+    assert {e.type for e in with_figures} >= {E.GUIDANCE, E.ANALYST_RATING}

@@ -84,3 +84,44 @@ def test_the_changelog_form_round_trips_and_stays_small() -> None:
 def test_event_keys() -> None:
     assert event_key(EventType.OTHER.value, 0, None) == ""
     assert event_key("price_target", 1, "stifel") == "price_target|1|stifel"
+
+
+def test_one_firms_note_joins_whether_its_lead_is_the_rating_or_the_target() -> None:
+    _, _, chains = _add(Chains(), "m1", 0.0, "Morgan Stanley Maintains Overweight on Acme Corp, Raises PT to $170")
+    novelty, chain, _ = _add(chains, "m2", HOUR, "UPDATE: Morgan Stanley Reiterates On Acme On Attractive Risk/Reward")
+    assert (novelty, chain) == (pytest.approx(CFG.novelty_decay), "m1")
+
+
+def test_a_firm_named_two_ways_is_one_firm() -> None:
+    _, _, chains = _add(Chains(), "c1", 0.0, "Citigroup Maintains Neutral on Acme, Raises PT from $14.5 to $15")
+    novelty, chain, _ = _add(chains, "c2", HOUR, "UPDATE: Citi Raises Acme's PT")
+    assert (novelty, chain) == (pytest.approx(CFG.novelty_decay), "c1")
+
+
+def test_the_same_company_event_joins_however_the_wire_words_it() -> None:
+    report = "Acme Reports Q4 EPS $0.54 vs $0.43 Est; Revenues $1.1B vs $1.0B Est"
+    _, _, chains = _add(Chains(), "e1", 0.0, report)
+    novelty, chain, _ = _add(chains, "e2", HOUR, "UPDATE: Acme Posts Upbeat Q4 Results")
+    assert (novelty, chain) == (pytest.approx(CFG.novelty_decay), "e1")
+    # a result of the other direction is other news
+    _, _, chains = _add(Chains(), "e3", 0.0, "Acme Reports Q4 EPS $0.30 vs $0.40 Est")
+    novelty, chain, _ = _add(chains, "e4", HOUR, "UPDATE: Acme Posts Upbeat Q4 Results")
+    assert (novelty, chain) == (1.0, "e4")
+
+
+def test_novelty_counts_arrivals_so_an_original_arriving_after_its_update_is_the_repeat() -> None:
+    _, _, chains = _add(Chains(), "u", HOUR, "UPDATE: Stifel Nicolaus Raises PT on Acme Corp Following F2Q13 Results")
+    novelty, chain, _ = _add(chains, "o", 0.0, "Stifel Nicolaus Maintains Buy on Acme Corp., Raises PT to $48.00")
+    assert (novelty, chain) == (pytest.approx(CFG.novelty_decay), "u")
+
+
+def test_a_late_story_is_kept_and_a_future_dated_one_evicts_only_once() -> None:
+    day = CFG.novelty_window_s
+    _, _, chains = _add(Chains(), "new", 10 * day, "Acme Announces $500M Buyback")
+    _, _, chains = _add(chains, "late", 0.0, "Acme Names New Chief Financial Officer")  # older than the window
+    assert [e.news_id for e in chains.entries] == ["new", "late"]
+    _, _, chains = _add(chains, "future", 1000 * day, "Acme Files Patent Suit")
+    assert [e.news_id for e in chains.entries] == ["future"]
+    _, _, chains = _add(chains, "a", 11 * day, "Acme Reports Q3 EPS $0.30 vs $0.24 Est.")
+    novelty, chain, chains = _add(chains, "b", 11 * day + HOUR, "UPDATE: Acme Posts Upbeat Q3 Results")
+    assert (novelty, chain) == (pytest.approx(CFG.novelty_decay), "a")
