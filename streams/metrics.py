@@ -102,7 +102,8 @@ class Metrics:
     Where each is updated (the agents own the calls):
     - ingest: `received`, `invalid.labels(reason)`, `duplicates.labels(stage)`, `normalized`,
       `feed_delay_seconds`;
-    - score: `sentences_scored`, `inference_batch_seconds`, `inference_batch_size`; novelty: `scored`;
+    - score: `sentences_scored`, `inference_batch_seconds`, `inference_batch_size`; novelty: `scored`,
+      `duplicates.labels(stage)`;
     - state: `signals`, `alerts.labels(severity)`, `latency_seconds`, `top_movers.observe`;
     - worker: `up`, `set_model()`, `rebalances`, `consumer_lag` (see `streams.kafka.lag`).
     """

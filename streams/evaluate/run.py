@@ -177,7 +177,8 @@ def _scorer(label: str, settings: ScoringSettings) -> tuple[StoryScorer, str]:
     if label == "lexicon":
         from streams.evaluate.lexicon import LexiconScorer
 
-        return LexiconScorer(settings.max_sentences, settings.negative_penalty), "word counts, no model"
+        note = "word counts, no model; the same events, relevance and novelty"
+        return LexiconScorer(settings.max_sentences, settings.negative_penalty), note
     raise ValueError(f"unknown scorer {label!r}; expected one of {', '.join(SCORERS)}")
 
 

@@ -63,3 +63,4 @@ def add_novelty(app: faust.App, settings: Settings, metrics: Metrics, topics: St
             outputs += dead_letters(deadletter_topic, [(events[i], error) for i, error in out.rejected], now, metrics)
             await publish_then_record(app.producer, outputs, partial(store, out.chains))
             metrics.scored.inc(len(out.outputs))
+            metrics.duplicates.labels("novelty").inc(out.duplicates)

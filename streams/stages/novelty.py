@@ -4,9 +4,11 @@ table's values.
 
 Per record, in input order: decode it; take its ticker's chains (this batch's, else `load`);
 sign its headline (MinHash) and assign its novelty and chain (`streams.stages.story.novelty`);
-set `weight` to the effective weight (source weight x relevance and novelty factors). A record
-that is not a usable ScoredNews is returned as rejected for the caller to dead-letter; the rest
-of the batch goes on.
+set `weight` to the effective weight (source weight x relevance and novelty factors). A story
+already in its ticker's chains is a redelivery whose record went out before its chains were
+recorded (the commit protocol's order): it is dropped, as the dedupe stage drops a seen id. A
+record that is not a usable ScoredNews is returned as rejected for the caller to dead-letter;
+the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ __all__ = ["NoveltyBatch", "fold_novelty"]
 @dataclass
 class NoveltyBatch:
     """What one batch does: each touched ticker's chains (to write back once), the complete
-    records as `(key, value)` in input order, and `(position, error)` for unusable records."""
+    records as `(key, value)` in input order, `(position, error)` for unusable records, and how
+    many redelivered stories were dropped."""
 
     chains: dict[bytes, Chains] = field(default_factory=dict)
     outputs: list[tuple[bytes, bytes]] = field(default_factory=list)
     rejected: list[tuple[int, InvalidMessage]] = field(default_factory=list)
+    duplicates: int = 0
 
 
 def fold_novelty(
@@ -51,6 +55,9 @@ def fold_novelty(
         key_of_event = event_key(record.event_type, record.event_direction, record.event_actor)
         sig = signature(record.headline, directory.get(record.ticker), cfg.novelty_num_perm)
         result = assign(chains, record.id, record.published_at_utc.timestamp(), key_of_event, sig, cfg)
+        if result.seen:
+            out.duplicates += 1
+            continue
         out.chains[key] = result.chains
         complete = replace(
             record,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from schemas import NormalizedNews, ScoredNews
 from streams.settings import ScoringSettings, StorySettings
-from streams.stages.story import SymbolDirectory, classify, event_score, for_ticker, primary, relevance
+from streams.stages.story import BODY_CHARS, SymbolDirectory, classify, event_score, for_ticker, primary, relevance
 
 if TYPE_CHECKING:
     from inference import Scorer, StoryScore
@@ -60,10 +60,12 @@ def load_configured_scorer(cfg: ScoringSettings) -> Scorer:
 def scored_news(story: NormalizedNews, result: StoryScore, model: str, context: StoryContext) -> list[ScoredNews]:
     """One record per ticker (steps 2 and 3 of the module docstring)."""
     events = classify(story.headline, story.body)
+    # Roles are read where the events were: the headline first, then the body's opening.
+    text = story.headline if not story.body else f"{story.headline}. {story.body[:BODY_CHARS]}"
     records = []
     for stamp in story.stamps:
         company = context.directory.get(stamp.ticker)
-        lead = primary(for_ticker(events, story.headline, stamp.ticker, company))
+        lead = primary(for_ticker(events, text, stamp.ticker, company))
         records.append(
             ScoredNews(
                 id=story.id,

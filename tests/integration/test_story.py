@@ -2,7 +2,8 @@
 through ingest, score and state (with novelty). Every ScoredNews carries the version-2 fields;
 hand-picked earnings beats score above zero and misses below; market and list pieces carry a
 low relevance for every ticker on them; "UPDATE:" re-wordings join their original's chain; and
-the state is exact against the reference over the effective weights.
+the state is exact against the reference over the effective weights. And the novelty chains
+survive a SIGKILL like the rest of the state.
 
 The expectations are read off the headlines by hand (below), not computed by the code under test.
 """
@@ -12,15 +13,18 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import fastjsonschema
 import orjson
 import pytest
 
-from schemas import ScoredNews, TickerSignal, decode, schema_path
+from schemas import Phase, ScoredNews, TickerSignal, decode, dumps, schema_path
 from streams.cli.replay import read_records
-from streams.stages.story import EventType
+from streams.cli.tail import iter_messages
+from streams.settings import StorySettings
+from streams.stages.story import EventType, classify, primary
 from support.checks import assert_state_exact, first_copies
 from support.kafka import LagProbe, TopicReader, produce
 from support.paths import SAMPLE
@@ -125,3 +129,43 @@ def test_a_replay_of_the_sample_carries_events_relevance_and_novelty(
         story = by_pair[(signal.news_id, signal.ticker)]
         assert (signal.event_type, signal.relevance, signal.novelty) == (story.event_type, story.relevance, story.novelty)
     assert_state_exact(scored, signals, Counter(ticker for _, ticker in pairs))
+
+
+def _tagged(news_id: str, minutes: int, headline: str) -> tuple[bytes, bytes]:
+    """A record as the score stage writes it to `<app_id>.news.tagged`: no novelty yet."""
+    lead = primary(classify(headline))
+    assert lead is not None
+    at = datetime(2024, 3, 5, 14, 30, tzinfo=UTC) + timedelta(minutes=minutes)
+    record = ScoredNews(
+        id=news_id, ticker="ACME", published_at_utc=at, session=at.date(), phase=Phase.REGULAR, score=0.2,
+        confidence=0.7, n_sentences=1, weight=1.0, headline=headline, source="test", model="test", ingested_at=at,
+        event_type=lead.type.value, event_direction=lead.direction, event_actor=lead.actor,
+    )
+    return b"ACME", dumps(record)
+
+
+def test_the_chains_come_back_from_the_changelog_after_a_kill(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> None:
+    """A story before a SIGKILL, its UPDATE after a restart on an empty state directory: the
+    chains are restored from `ticker-chains-v1`'s changelog, so the UPDATE joins the chain."""
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path / "before", stages="state").start().wait_ready()
+    try:
+        original = _tagged("o1", 0, "Stifel Nicolaus Maintains Buy on Acme, Raises PT to $48")
+        produce(kafka_bootstrap, worker.tagged_topic, [original])
+        with LagProbe(kafka_bootstrap, worker.group, [worker.tagged_topic]) as probe:  # committed: chains recorded
+            assert wait_until(lambda: probe.lag() == 0, 60, interval=0.5), worker.log_tail()
+        worker.kill()
+    finally:
+        worker.stop()
+    worker = WorkerProcess(kafka_bootstrap, unique_prefix, tmp_path / "after", stages="state").start().wait_ready()
+    try:
+        update = _tagged("u1", 45, "UPDATE: Stifel Nicolaus Raises PT on Acme Following Q2 Results")
+        produce(kafka_bootstrap, worker.tagged_topic, [update])
+        out = list(iter_messages(kafka_bootstrap, worker.topic("scored"), True, 2, timeout=60))
+        assert worker.alive(), worker.log_tail()
+    finally:
+        worker.stop()
+    records = {r.id: r for r in (decode(ScoredNews, value) for value in out)}
+    assert (records["o1"].novelty, records["o1"].chain_id) == (1.0, "o1")
+    assert (records["u1"].novelty, records["u1"].chain_id) == (pytest.approx(StorySettings().novelty_decay), "o1")

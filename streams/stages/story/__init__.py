@@ -11,12 +11,13 @@
 
 from streams.stages.story.directory import Company, SymbolDirectory
 from streams.stages.story.event import Event, EventType
-from streams.stages.story.events import classify, primary
+from streams.stages.story.events import BODY_CHARS, classify, primary
 from streams.stages.story.relevance import relevance
 from streams.stages.story.roles import for_ticker
 from streams.stages.story.weighting import effective_weight, event_score
 
 __all__ = [
+    "BODY_CHARS",
     "Company",
     "Event",
     "EventType",

@@ -4,8 +4,10 @@ Wire headlines name the firm first ("Goldman Sachs Upgrades Agilent from Neutral
 Announces PT of $49"; "UBS Maintains Neutral on Agilent, Raises Price Target to $87"). A rating
 sits on a three-step scale, sell (-1), hold (0), buy (+1), so an upgrade from sell to buy moves
 two steps. Direction: upgrade +1, downgrade -1; an initiation or reiteration takes its rating's
-sign; a price target raised +1, lowered -1, set or removed 0. The actor is the firm's first
-word, lower case, dots removed ("jp" for "J.P. Morgan"), for telling two firms' notes apart.
+sign; a price target raised +1, lowered -1, set or removed 0. The actor is the firm (named
+before the verb, or after "at"/"by" in "Acme Upgraded at Goldman"), keyed by its first word,
+lower case, dots removed ("jp" for "J.P. Morgan"; "bank america" where the first word is
+generic), for telling two firms' notes apart.
 """
 
 from __future__ import annotations
@@ -76,17 +78,37 @@ def rating_value(text: str) -> int | None:
     return RATINGS.get(text.strip().lower())
 
 
-# First words that name the same firm as another first word (wires shorten names differently).
-_FIRM_ALIASES = {"citigroup": "citi", "jpmorgan": "jp", "bofa": "bank", "baml": "bank", "merrill": "bank", "ms": "morgan"}
+# First words that name the same firm as another (wires shorten names differently), and first
+# words that need the next one to tell firms apart (Bank of America, Bank of Montreal).
+_FIRM_ALIASES = {
+    "citigroup": "citi", "jpmorgan": "jp", "bofa": "bank america", "baml": "bank america", "merrill": "bank america",
+    "ms": "morgan",
+}
+_GENERIC_FIRST = frozenset({"bank", "credit", "royal", "national", "first", "capital", "b"})
+_PASSIVE = re.compile(
+    r"\b(?:upgraded|downgraded|initiated|reiterated|maintained|raised|lowered|cut)\b[^;]{0,60}?\b(?:at|by)\s+(?P<firm>[^,;]+)",
+    re.IGNORECASE,
+)
+_MAX_ACTOR_CHARS = 32
+
+
+def _firm(name: str) -> str | None:
+    """The key of a firm's name: its first word, lower case, dots removed ("jp" for "J.P.
+    Morgan"), with the next word after a generic one; None for no name or an implausible one."""
+    words = [w for w in re.findall(r"[a-z0-9&]+", name.lower().replace(".", "")) if w not in {"of", "the"}]
+    if not words or len(words) > 6:
+        return None
+    key = f"{words[0]} {words[1]}" if words[0] in _GENERIC_FIRST and len(words) > 1 else words[0]
+    key = _FIRM_ALIASES.get(key, _FIRM_ALIASES.get(words[0], key))
+    return key if len(key) <= _MAX_ACTOR_CHARS else None
 
 
 def _actor(text: str) -> str | None:
     body = _PREFIX.sub("", text)
-    verb = _ACTOR_VERB.search(body)
-    if verb is None:
-        return None
-    words = re.findall(r"[a-z0-9&]+", body[: verb.start()].lower().replace(".", ""))
-    return _FIRM_ALIASES.get(words[0], words[0]) if 0 < len(words) <= 6 else None
+    passive, verb = _PASSIVE.search(body), _ACTOR_VERB.search(body)
+    if passive is not None and (verb is None or passive.start() <= verb.start()):
+        return _firm(passive.group("firm"))  # "Acme Upgraded to Buy at Goldman": the firm follows
+    return None if verb is None else _firm(body[: verb.start()])
 
 
 def _rating_event(text: str, actor: str | None) -> Event | None:

@@ -4,7 +4,8 @@ regulatory decisions, trading halts, legal trouble, bankruptcy, executive change
 Each rule is a table row: an event type, the pattern that finds it, what keeps it out (the
 pattern that would make it a false find), and how its direction is read. The rules read one
 company's news; market and list pieces are filtered out before (`streams.stages.story.roundup`).
-Rumours and speculation ("chatter", "hearing", "could") are not events.
+Rumours and speculation ("chatter", "hearing", "could") are not events where the rule says so
+(deals); a denied report ("Denies Bankruptcy Rumours") is never one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ __all__ = ["corporate_events"]
 
 _I = re.IGNORECASE
 _RUMOUR = re.compile(r"\b(?:chatter|rumou?rs?|hearing|speculat\w*|reportedly|could|considering|exploring|may)\b", _I)
+# A company denying a report reports no event ("Acme Denies Bankruptcy Rumours"); a court or
+# a regulator denying a motion or an approval does.
+_DENIAL = re.compile(
+    r"\b(?:den(?:y|ies|ied)|refutes?|dismisses)\b[^;]{0,40}\b(?:reports?|rumou?rs?|speculation|plans? to|intention)\b", _I
+)
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
@@ -54,7 +60,8 @@ _ACQUIRED = _rx(
     r"\b(?:stockholders|shareholders) approve\b[^;]{0,40}\bmerger\b|\bgo(?:es|ing)? private\b"
 )
 _REGULATORY_BAD = _rx(
-    r"complete response letter|\bCRL\b|\brejects?\b|\brefus\w+ to (?:file|approve)\b|\bnot approv\w*|clinical hold|"
+    r"complete response letter|\bCRL\b|\breject(?:s|ed|ion)?\b|\bden(?:y|ies|ied|ial)\b|\brefus\w+ to (?:file|approve)\b|"
+    r"\bnot approv\w*|clinical hold|"
     r"warning letter|\bFDA (?:snub|hurdle)\b|re-?examines? (?:the )?safety|safety concerns|votes? against|\bdeclines? to approve"
 )
 _LEGAL_GOOD = _rx(r"\bdismiss\w*|\bwins?\b[^;]{0,20}\b(?:lawsuit|case|verdict|appeal|ruling)|favorable ruling|\bacquitt\w*")
@@ -77,7 +84,8 @@ _REGULATOR = (
     r"agency|FCC|FTC|FAA|EPA|USDA|DEA)\b|\bU\.K\.)"
 )
 _DECISION = (
-    r"\b(?:approv\w*|clear(?:s|ed|ance)|authori[sz]\w*|nod|designation|accepts?|rejects?|action date|CRL|warning letter|"
+    r"\b(?:approv\w*|clear(?:s|ed|ance)|authori[sz]\w*|nod|designation|accepts?|reject(?:s|ed|ion)?|den(?:y|ies|ied|ial)|"
+    r"action date|CRL|warning letter|"
     r"re-?examines?|snub|hurdle|panel vot\w*|advisory committee vot\w*|backed|backs|endorses?|recommends?)\b"
 )
 
@@ -212,6 +220,7 @@ _RULES: tuple[_Rule, ...] = (
         ),
         _rx(r"\blitigation certified\b|\bdebt settlement\b"),
         _first(
+            (_rx(r"\bden(?:y|ies|ied|ial of)\b[^;]{0,30}\bmotion\b"), -1, "filed"),  # the case goes on
             (_LEGAL_GOOD, 1, "dismissed"),
             (_PAYS, -1, "pays"),
             (_LEGAL_SETTLED, 0, "settled"),
@@ -251,6 +260,8 @@ _SUCCESSOR = _rx(
 
 def corporate_events(text: str) -> list[Event]:
     """Every corporate event `text` reports, one per type, in the order of `_RULES`."""
+    if _DENIAL.search(text):
+        return []
     events = []
     rumour = _RUMOUR.search(text) is not None
     for rule in _RULES:

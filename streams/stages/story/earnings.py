@@ -45,6 +45,11 @@ _NOT_COMPARABLE = re.compile(r"may not (?:be )?compar", re.IGNORECASE)
 _INLINE = re.compile(r"\bin[- ]?line\b", re.IGNORECASE)
 _BEAT_WORD = re.compile(r"\b(?:beats?|tops?|exceeds?|above)\b", re.IGNORECASE)
 _MISS_WORD = re.compile(r"\b(?:miss(?:es)?|below|short)\b", re.IGNORECASE)
+# "EPS $1.20 Beats By $0.20": the figure after "by" is the surprise, not the estimate.
+_BY_AMOUNT = re.compile(
+    r"\b(?:(?P<beat>beats?|beat|tops?|topped|exceeds?|exceeded)|(?P<miss>miss(?:es|ed)?))\b\s+(?:\w+\s+){0,2}?by\b",
+    re.IGNORECASE,
+)
 # Words that make a clause guidance by themselves, and verbs that do so only beside figures
 # ("Lowers EPS From $2.16-$2.36 To $2.02-$2.22"; a bare "Raises PT ... EPS Report" is no guidance).
 _GUIDANCE = re.compile(r"\b(?:sees|guides?|guided|guidance|outlook|forecasts?|expects|projects)\b", re.IGNORECASE)
@@ -137,9 +142,12 @@ def _segments(text: str) -> Iterator[_Segment]:
             end = matches[i + 1].start() if i + 1 < len(matches) else len(clause)
             segment = clause[match.start() : end]
             figures = [f for f in find_figures(segment) if not f.percent]
-            changed = _CHANGE.search(lead + segment) is not None and bool(figures)
+            # A change verb or a guidance word makes guidance only before the figures: "EPS $1.20
+            # vs $1.00 Est, Lowers FY Guidance" reports a result, then guides.
+            before = lead + segment[: figures[0].start] if figures else lead + segment
+            changed = bool(figures) and _CHANGE.search(before) is not None
             ranged = any(f.low != f.high for f in figures)
-            guidance = clause_guidance or changed or ranged or _GUIDANCE.search(segment) is not None
+            guidance = clause_guidance or changed or ranged or _GUIDANCE.search(before) is not None
             carried = carried or guidance
             yield _Segment("eps" if match.group("eps") else "revenue", guidance, segment, clause)
 
@@ -149,11 +157,18 @@ def _result(segment: _Segment) -> tuple[int, float | None] | None:
     if _NOT_COMPARABLE.search(segment.text):
         return 0, None
     figures = [f for f in find_figures(segment.text) if not f.percent]
+    by = _BY_AMOUNT.search(segment.text)
+    if by is not None and figures:
+        direction = 1 if by.group("beat") else -1
+        after = [f for f in figures if f.start >= by.end()]
+        if figures[0].start < by.start() and after:
+            actual, surprise_amount = figures[0].value, abs(after[0].value)
+            return direction, relative_change(actual, actual - direction * surprise_amount)
+        return direction, None
     if len(figures) >= 2 and _EST.search(segment.text) and not _YOY.search(segment.text):
-        surprise = relative_change(figures[0].value, figures[1].value)
-        if surprise is None:
-            return 0, None
-        return (1 if surprise > 0 else -1 if surprise < 0 else 0), surprise
+        actual, estimate = figures[0].value, figures[1].value
+        direction = 1 if actual > estimate else -1 if actual < estimate else 0
+        return direction, relative_change(actual, estimate)  # no % against a zero estimate
     if _INLINE.search(segment.text):
         return 0, 0.0
     if figures and (_BEAT_WORD.search(segment.text) or _MISS_WORD.search(segment.text)) and _EST.search(segment.text):
@@ -177,7 +192,8 @@ def _guidance(segment: _Segment) -> tuple[int, float | None] | None:
     elif guided and estimate is not None:
         change = relative_change(guided[-1].value, estimate.value)
     if explicit is not None:
-        return explicit, change
+        # The verb decides the direction; figures that say the opposite give no magnitude.
+        return explicit, change if change is None or change * explicit >= 0 else None
     if _NOT_COMPARABLE.search(segment.text) or change is None:
         return (0, None) if guided else None
     if abs(change) <= GUIDANCE_TOLERANCE_PCT:

@@ -5,10 +5,10 @@ Steps: (1) strip wire prefixes (UPDATE:, CORRECTION:, BRIEF:, ...); (2) a market
 list piece reports no event; (3) read the headline with each family of rules (earnings and
 guidance from figures, analyst actions, corporate events; a guidance without figures in a
 firm's note is its reason, not an event); (4) when the headline gives none,
-read the body's first sentences the same way; (5) order the events by `PRIORITY`.
+read the body's first `BODY_CHARS` characters the same way; (5) order the events by `PRIORITY`.
 
 The lead event (`primary`) is the first in that order whose direction is known (non-zero),
-else the first of all; the story's score follows it (`streams.stages.story.score`).
+else the first of all; the story's score follows it (`streams.stages.story.weighting`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from streams.stages.story.earnings import earnings_events
 from streams.stages.story.event import Event, EventType
 from streams.stages.story.roundup import is_roundup
 
-__all__ = ["PRIORITY", "classify", "primary", "strip_prefix"]
+__all__ = ["BODY_CHARS", "PRIORITY", "classify", "primary", "strip_prefix"]
 
 # Which event leads when a story reports several: the one that moves the price most, with an
 # analyst's rating change before a target move, and a target move before a reiteration.
@@ -47,7 +47,8 @@ PRIORITY: tuple[tuple[EventType, str | None], ...] = (
 _PREFIX = re.compile(
     r"^\s*(?:(?:UPDATE|CORRECTION|BRIEF|EXCLUSIVE|PREVIEW|BREAKING|HEARING|BZ NOTE)\s*\d*\s*:\s*)+", re.IGNORECASE
 )
-_BODY_CHARS = 600
+BODY_CHARS = 600
+"""How much of a body is read: its opening, where wires put the news."""
 
 
 def strip_prefix(text: str) -> str:
@@ -79,7 +80,7 @@ def classify(headline: str, body: str | None = None) -> tuple[Event, ...]:
         return ()
     events = _read(text)
     if not events and body:
-        events = _read(strip_prefix(body[:_BODY_CHARS]))
+        events = _read(strip_prefix(body[:BODY_CHARS]))
     return tuple(sorted(events, key=_rank))
 
 

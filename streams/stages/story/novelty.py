@@ -3,16 +3,17 @@
 Per ticker, the recent stories (`Chains`) are kept with a MinHash signature (datasketch) of
 their headline's words, their lead event's key and their chain. A new story joins the chain of
 the most similar recent story within `novelty_window_s` of event time, when:
-- both report the same event: analyst actions (rating or price target) by the same known firm,
-  or company events of the same type and the same known direction. A company rarely reports
+- both report the same event: analyst actions (rating or price target) by the same known firm
+  (not a rating change each way), or company events of the same type and the same known
+  direction. A company rarely reports
   two earnings, or one firm publishes two notes on it, within a day, however the wires word them;
 - or both report events of the same type whose direction or firm is unknown on one side, and
   their word Jaccard (MinHash estimate) is at least `novelty_event_threshold`;
 - or neither reports an event, or only one does, and their Jaccard is at least `novelty_threshold`.
 Stories reporting different event types, directions or firms never share a chain. Among the
-candidates the most similar wins. The words
-are the headline's, lower case, without the wire prefix, stop words and the ticker's own name
-(which every story of the ticker shares).
+candidates the most similar wins. The words are the headline's, lower case, without the wire
+prefix, stop words and the ticker's own name (which every story of the ticker shares); a
+headline with no words left has an empty signature, similar to nothing.
 
 `novelty = novelty_decay ** k`, `k` the stories of its chain already seen (within the window of
 this one): 1 for the first to arrive, falling as the news repeats. Counting by arrival, not by
@@ -23,7 +24,8 @@ Bounds: after each story, the entries more than `novelty_window_s` older than it
 then all but the last `novelty_max_stories` to arrive. Dropping by the arriving story's time,
 not the newest seen, keeps a late story's entry and lets one future-dated story evict only once.
 An entry is ~450 bytes in the changelog (64 permutations), so a ticker's chains stay under
-~15 KB at the defaults. A redelivered story id gets its first answer back while it is kept.
+~15 KB at the defaults. A redelivered story id gets its first answer back, marked `seen`,
+while it is kept.
 """
 
 from __future__ import annotations
@@ -74,11 +76,13 @@ class Chains:
 
 @dataclass(frozen=True, slots=True)
 class NoveltyResult:
-    """The story's novelty and chain, and the ticker's chains after it."""
+    """The story's novelty and chain, and the ticker's chains after it; `seen` when the story
+    was already in them (a redelivery: its first answer, the chains unchanged)."""
 
     novelty: float
     chain_id: str
     chains: Chains
+    seen: bool = False
 
 
 def event_key(event_type: str, direction: int, actor: str | None) -> str:
@@ -97,18 +101,22 @@ def signature(headline: str, company: Company | None, num_perm: int) -> bytes:
     """The MinHash signature of the headline's words (module docstring), as bytes."""
     own = {word for alias in (company.aliases if company else ()) for word in alias.split()}
     words = [w for w in normalise(strip_prefix(headline)).split() if w not in _STOP and w not in own]
+    if not words:
+        return b""  # nothing to compare: such a story chains only as the same event
     template = _template(num_perm)
     minhash = MinHash(num_perm=num_perm, seed=_SEED, scheme=_SCHEME, permutations=template.permutations)
-    minhash.update_batch([w.encode("utf-8") for w in dict.fromkeys(words)] or [b""])
+    minhash.update_batch([w.encode("utf-8") for w in dict.fromkeys(words)])
     return np.asarray(minhash.hashvalues, dtype="<u4").tobytes()
 
 
 def _jaccards(sig: bytes, entries: list[ChainEntry]) -> np.ndarray:
     """The MinHash Jaccard estimate of `sig` against each entry's signature: the share of equal
     hash values, as datasketch's `MinHash.jaccard` computes it, for all entries in one pass.
-    An entry signed with another number of permutations scores 0."""
-    mine = np.frombuffer(sig, dtype="<u4")
+    An empty signature, or one of another number of permutations, scores 0."""
     out = np.zeros(len(entries))
+    if not sig:
+        return out
+    mine = np.frombuffer(sig, dtype="<u4")
     same = [i for i, e in enumerate(entries) if len(e.signature) == len(sig)]
     if same:
         theirs = np.frombuffer(b"".join(entries[i].signature for i in same), dtype="<u4").reshape(len(same), -1)
@@ -125,9 +133,10 @@ def _threshold(a: str, b: str, cfg: StorySettings) -> float | None:
         return cfg.novelty_threshold
     type_a, dir_a, actor_a = a.split("|")
     type_b, dir_b, actor_b = b.split("|")
-    if type_a in _BY_FIRM and type_b in _BY_FIRM and actor_a and actor_a == actor_b:
+    conflict = dir_a != "0" and dir_b != "0" and dir_a != dir_b
+    if type_a in _BY_FIRM and type_b in _BY_FIRM and actor_a and actor_a == actor_b and not (type_a == type_b and conflict):
         return 0.0  # one firm's note, whether its lead is the rating or the target
-    if type_a != type_b or (actor_a and actor_b and actor_a != actor_b) or (dir_a != "0" and dir_b != "0" and dir_a != dir_b):
+    if type_a != type_b or (actor_a and actor_b and actor_a != actor_b) or conflict:
         return None
     if type_a not in _BY_FIRM and dir_a != "0" and dir_a == dir_b:
         return 0.0  # the company's same news
@@ -138,7 +147,7 @@ def assign(chains: Chains, news_id: str, t: float, key: str, sig: bytes, cfg: St
     """The novelty and chain of one story, and the chains with it added (module docstring)."""
     for entry in chains.entries:
         if entry.news_id == news_id:
-            return NoveltyResult(entry.novelty, entry.chain_id, chains)
+            return NoveltyResult(entry.novelty, entry.chain_id, chains, seen=True)
     candidates: list[ChainEntry] = []
     needs: list[float] = []
     for entry in chains.entries:

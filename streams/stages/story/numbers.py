@@ -8,6 +8,7 @@ negative (accounting style); a range is reported as its low and high ends.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -56,7 +57,8 @@ def _scale(unit: str | None) -> float:
 
 def find_figures(text: str) -> list[Figure]:
     """Every figure in `text`, left to right. Years (four digits, 1900-2099, no currency, no
-    unit) and quarter or fiscal labels (`Q3`, `FY19`, `3Q13`) are not figures."""
+    unit), quarter or fiscal labels (`Q3`, `FY19`, `3Q13`) and amounts too large for a float are
+    not figures."""
     figures = []
     for match in _FIGURE.finditer(text):
         number = match.group("num").replace(",", "")
@@ -77,6 +79,8 @@ def find_figures(text: str) -> list[Figure]:
                 if unit is None and high_unit is not None:  # "$107-$115M": the unit is written once
                     low = sign * float(number) * _scale(high_unit)
                 currency = currency or parsed.group("cur") is not None
+        if not (math.isfinite(low) and math.isfinite(high)):
+            continue  # hundreds of digits: no figure a wire writes
         figures.append(Figure(min(low, high), max(low, high), match.start(), match.end(), currency, percent))
     return figures
 
@@ -92,7 +96,9 @@ def _looks_like_label(text: str, match: re.Match[str], number: str) -> bool:
 
 
 def relative_change(actual: float, reference: float) -> float | None:
-    """`(actual - reference) / |reference|` in percent; None when the reference is 0."""
+    """`(actual - reference) / |reference|` in percent; None when the reference is 0 or the
+    result is not finite."""
     if reference == 0.0:
         return None
-    return (actual - reference) / abs(reference) * 100.0
+    change = (actual - reference) / abs(reference) * 100.0
+    return change if math.isfinite(change) else None

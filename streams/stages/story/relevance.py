@@ -7,7 +7,7 @@ Rules, first that applies (every level is a `StorySettings` field):
    name opens the headline (within its first `lead_words` words), `mentioned_relevance` when it
    comes later.
 3. The directory knows the company but the headline does not name it: `unnamed_relevance`, or
-   `body_relevance` when the body does (a passing mention, or a feed's mis-tag).
+   `body_relevance` when the body's opening (`BODY_CHARS`) does (a passing mention, or a feed's mis-tag).
 4. The directory does not know the company: `unknown_relevance` (nothing to check against).
 Rules 3 and 4 are divided by `1 + multi_ticker_decay * (n_tickers - 1)`: a story tagged with
 many tickers and naming none of them is about each of them less.
@@ -22,7 +22,7 @@ from rapidfuzz import fuzz
 
 from streams.settings import StorySettings
 from streams.stages.story.directory import Company, normalise
-from streams.stages.story.events import strip_prefix
+from streams.stages.story.events import BODY_CHARS, strip_prefix
 from streams.stages.story.roundup import is_roundup
 
 __all__ = ["mention_position", "relevance"]
@@ -82,7 +82,7 @@ def relevance(
     if position is not None:
         return cfg.named_relevance if position < cfg.lead_words else cfg.mentioned_relevance
     if company is not None:
-        named_in_body = body is not None and mention_position(body, ticker, company) is not None
+        named_in_body = body is not None and mention_position(body[:BODY_CHARS], ticker, company) is not None
         level = cfg.body_relevance if named_in_body else cfg.unnamed_relevance
     else:
         level = cfg.unknown_relevance

@@ -122,3 +122,25 @@ def test_construct_validity_needs_enough_pairs() -> None:
     result = construct_validity(signal, close, [0], 10, min_pairs=25)
     # Means need 8 of 10 values: deviations from the 8th session on, 23 pairs < 25.
     assert math.isnan(result[0][0]) and result[0][1] == 23
+
+
+def test_by_event_type_is_spearman_and_hit_rate_per_type() -> None:
+    from scipy.stats import spearmanr
+
+    from streams.evaluate.metrics import by_event_type
+
+    rng = np.random.default_rng(3)
+    scores, returns = rng.normal(size=12), rng.normal(size=12)
+    stories = pd.DataFrame({
+        "event_type": ["earnings"] * 12 + ["dividend"] * 3,
+        "score": [*scores, 0.5, -0.5, 0.0],
+        "ret_1": [*returns, 0.01, 0.02, -0.03],
+    })
+    out = by_event_type(stories, [1]).set_index("event_type")
+    assert out.loc["earnings", "n"] == 12 and out.loc["dividend", "n"] == 3
+    assert out.loc["earnings", "ic_1"] == pytest.approx(spearmanr(scores, returns).statistic)
+    assert math.isnan(out.loc["dividend", "ic_1"])  # below 10 stories
+    # dividend: +0.5 with +1% agrees, -0.5 with +2% does not, the zero score is left out
+    assert out.loc["dividend", "hit_1"] == pytest.approx(0.5)
+    expected_hit = np.mean([np.sign(s) == np.sign(r) for s, r in zip(scores, returns, strict=True)])
+    assert out.loc["earnings", "hit_1"] == pytest.approx(expected_hit)

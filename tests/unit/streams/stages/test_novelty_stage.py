@@ -45,9 +45,13 @@ def test_records_get_novelty_chain_and_the_effective_weight_per_ticker() -> None
     assert position == 3 and error.reason is Reason.NOT_JSON
 
 
-def test_a_batch_continues_from_the_stored_chains_and_a_redelivery_repeats_its_answer() -> None:
+def test_a_batch_continues_from_the_stored_chains_and_drops_a_redelivered_story() -> None:
     story = _tagged("s1", "A", 0, "Stifel Nicolaus Raises PT on Agilent To $48")
+    update = _tagged("s2", "A", 30, "UPDATE: Stifel Nicolaus Raises PT on Agilent Technologies To $48")
     first = fold_novelty([story], lambda key: Chains(), DIRECTORY, CFG)
     stored = first.chains
-    again = fold_novelty([story], lambda key: stored[key], DIRECTORY, CFG)
-    assert again.outputs == first.outputs and again.chains == stored
+    again = fold_novelty([story, update, update], lambda key: stored[key], DIRECTORY, CFG)
+    # s1 went out before its chains were recorded; s2 once, in s1's chain, though sent twice
+    assert [decode(ScoredNews, v).id for _, v in again.outputs] == ["s2"] and again.duplicates == 2
+    assert decode(ScoredNews, again.outputs[0][1]).chain_id == "s1"
+    assert [e.news_id for e in again.chains[b"A"].entries] == ["s1", "s2"]

@@ -3,9 +3,12 @@ hand from each headline (the surprise of $0.30 vs $0.24 is (0.30 - 0.24) / 0.24 
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from streams.stages.story import EventType, classify, primary
+from streams.stages.story import Company, EventType, SymbolDirectory, classify, for_ticker, primary
+from streams.stages.story.directory import aliases_of
 from streams.stages.story.events import strip_prefix
 
 E = EventType
@@ -144,3 +147,87 @@ def test_an_outlook_without_figures_in_a_firms_note_is_its_reason_not_guidance()
     assert [(e.type, e.direction) for e in events] == [(E.ANALYST_RATING, 1)]
     with_figures = classify("Goldman Upgrades Acme; Acme Raises FY Sales Guidance to $132M-$134M vs $129.5M Est.")
     assert {e.type for e in with_figures} >= {E.GUIDANCE, E.ANALYST_RATING}
+
+
+@pytest.mark.parametrize(
+    ("headline", "kind", "direction"),
+    [
+        ("Acme FDA Approval Rejected", E.REGULATORY, -1),
+        ("FDA rejected Acme's drug application", E.REGULATORY, -1),
+        ("FDA Denies Approval Of Acme Drug", E.REGULATORY, -1),
+        ("Court Denies Acme Motion To Dismiss Lawsuit", E.LEGAL, -1),
+        ("Judge Dismisses Lawsuit Against Acme", E.LEGAL, 1),
+    ],
+)
+def test_rejections_and_denied_motions(headline: str, kind: EventType, direction: int) -> None:
+    lead = primary(classify(headline))
+    assert lead is not None and (lead.type, lead.direction) == (kind, direction)
+
+
+@pytest.mark.parametrize("headline", ["Acme Denies Bankruptcy Rumours", "Acme Denies Report It Plans To File For Chapter 11"])
+def test_a_denied_report_is_no_event(headline: str) -> None:
+    assert classify(headline) == ()
+
+
+@pytest.mark.parametrize(
+    ("headline", "direction", "surprise"),
+    [
+        ("Acme EPS $1.20 Beats By $0.20", 1, 20.0),  # estimate 1.00
+        ("Acme Q3 EPS of -$0.10 beats by $0.05", 1, 100 / 3),  # estimate -0.15
+        ("Acme Q3 EPS $0.30 Misses By $0.02, Revenue $1.2B Beats By $0.1B", -1, -6.25),  # estimate 0.32
+        ("Acme Q3 EPS $0.05 vs $0.00 Est", 1, None),  # no % of a zero estimate
+    ],
+)
+def test_surprises_written_as_beats_by_and_against_a_zero_estimate(headline: str, direction: int, surprise: float | None) -> None:
+    (event,) = [e for e in classify(headline) if e.type is E.EARNINGS]
+    assert event.direction == direction
+    assert event.magnitude == (None if surprise is None else pytest.approx(surprise))
+
+
+def test_a_result_followed_by_guidance_is_both() -> None:
+    events = {e.type: e for e in classify("Acme EPS $1.20 vs $1.00 Est, Lowers FY Guidance")}
+    assert (events[E.EARNINGS].direction, events[E.EARNINGS].magnitude) == (1, pytest.approx(20.0))
+    assert (events[E.GUIDANCE].direction, events[E.GUIDANCE].magnitude) == (-1, None)  # no figures of its own
+
+
+@pytest.mark.parametrize("headline", ["Acme Q3 EPS $1.00 vs $" + "9" * 400 + " Est", "", "   ", "\x00", "EPS " * 300])
+def test_absurd_figures_and_empty_text_give_no_magnitude_beyond_a_float(headline: str) -> None:
+    for event in classify(headline):
+        assert event.magnitude is None or math.isfinite(event.magnitude)
+
+
+@pytest.mark.parametrize(
+    ("headline", "roles"),
+    [
+        ("Beta Systems to be Acquired by Acme Corp", {"ACME": 0, "BETA": 1}),
+        ("Beta Systems Receives Takeover Offer From Acme Corp", {"ACME": 0, "BETA": 1}),
+        ("Acme Corp Acquires Beta Systems' Chip Unit", {"ACME": 0, "BETA": 0}),
+        ("Acme Corp to Acquire Beta Systems For $2B", {"ACME": 0, "BETA": 1}),
+    ],
+)
+def test_deal_roles_per_ticker(headline: str, roles: dict[str, int]) -> None:
+    directory = SymbolDirectory({"ACME": Company("ACME", "Acme Corp", aliases_of("Acme Corp")),
+                                 "BETA": Company("BETA", "Beta Systems", aliases_of("Beta Systems"))})
+    events = classify(headline)
+    got = {}
+    for ticker in roles:
+        (deal,) = [e for e in for_ticker(events, headline, ticker, directory.get(ticker)) if e.type is E.MERGER_ACQUISITION]
+        got[ticker] = deal.direction
+    assert got == roles
+
+
+@pytest.mark.parametrize(
+    ("headline", "actor"),
+    [
+        ("Acme Upgraded to Buy at Goldman Sachs", "goldman"),
+        ("Acme Downgraded to Sell by Morgan Stanley", "morgan"),
+        ("Bank of America Upgrades Acme to Buy", "bank america"),
+        ("BofA Raises PT on Acme to $50", "bank america"),
+        ("Bank of Montreal Upgrades Acme to Outperform", "bank montreal"),
+        ("Citigroup Maintains Neutral on Acme, Raises PT to $15", "citi"),
+        ("X" * 300 + " Upgrades Acme to Buy", None),
+    ],
+)
+def test_the_actor_is_the_analyst_firm(headline: str, actor: str | None) -> None:
+    lead = primary(classify(headline))
+    assert lead is not None and lead.actor == actor

@@ -6,8 +6,9 @@ import orjson
 import pytest
 
 from streams.settings import StorySettings
-from streams.stages.story import EventType, classify, primary
-from streams.stages.story.novelty import Chains, assign, chains_from_dict, chains_to_dict, event_key, signature
+from streams.stages.story import Company, EventType, classify, primary
+from streams.stages.story.directory import aliases_of
+from streams.stages.story.novelty import ChainEntry, Chains, assign, chains_from_dict, chains_to_dict, event_key, signature
 
 CFG = StorySettings()
 HOUR = 3600.0
@@ -125,3 +126,41 @@ def test_a_late_story_is_kept_and_a_future_dated_one_evicts_only_once() -> None:
     _, _, chains = _add(chains, "a", 11 * day, "Acme Reports Q3 EPS $0.30 vs $0.24 Est.")
     novelty, chain, chains = _add(chains, "b", 11 * day + HOUR, "UPDATE: Acme Posts Upbeat Q3 Results")
     assert (novelty, chain) == (pytest.approx(CFG.novelty_decay), "a")
+
+
+def test_a_rewording_without_events_joins_by_its_words() -> None:
+    original = "Acme Shares Spike Higher on Heavy Volume After Activist Stake Disclosure"
+    assert _key(original) == ""  # no event: only the word Jaccard can chain it
+    _, _, chains = _add(Chains(), "v1", 0.0, original)
+    novelty, chain, _ = _add(chains, "v2", HOUR, "UPDATE: Acme Shares Spike Higher on Volume After Activist Stake Disclosure")
+    assert (novelty, chain) == (pytest.approx(CFG.novelty_decay), "v1")
+
+
+def test_the_jaccard_estimate_is_datasketchs() -> None:
+    from datasketch import MinHash
+
+    from streams.stages.story.novelty import _jaccards  # the vectorised estimate against the library's
+
+    def minhash(words: str) -> MinHash:
+        m = MinHash(num_perm=CFG.novelty_num_perm, seed=1, scheme="affine32")
+        m.update_batch([w.encode() for w in words.split()])
+        return m
+
+    a, b = "shares spike higher heavy volume activist", "shares spike higher volume activist disclosure"
+    sig_b = signature("Acme " + b, None, CFG.novelty_num_perm)
+    entries = [ChainEntry("x", "x", 0.0, "", 1.0, signature("Acme " + a, None, CFG.novelty_num_perm))]
+    assert _jaccards(sig_b, entries)[0] == pytest.approx(minhash("acme " + a).jaccard(minhash("acme " + b)))
+
+
+def test_opposite_ratings_never_chain_even_when_the_firm_is_unclear() -> None:
+    _, _, chains = _add(Chains(), "u", 0.0, "Acme Upgraded to Buy at Goldman Sachs")
+    novelty, chain, _ = _add(chains, "d", HOUR, "Acme Downgraded to Sell at Goldman Sachs")
+    assert (novelty, chain) == (1.0, "d")
+
+
+def test_a_headline_with_no_words_of_its_own_chains_with_nothing() -> None:
+    acme = Company("ACME", "Acme Corp", aliases_of("Acme Corp"))
+    first = assign(Chains(), "a", 0.0, "", signature("Acme", acme, CFG.novelty_num_perm), CFG)
+    second = assign(first.chains, "b", HOUR, "", signature("Acme Corp.", acme, CFG.novelty_num_perm), CFG)
+    assert signature("Acme", acme, CFG.novelty_num_perm) == b""
+    assert (second.novelty, second.chain_id) == (1.0, "b")
