@@ -99,7 +99,7 @@ def _firm(name: str) -> str | None:
     if not words or len(words) > 6:
         return None
     key = f"{words[0]} {words[1]}" if words[0] in _GENERIC_FIRST and len(words) > 1 else words[0]
-    key = _FIRM_ALIASES.get(key, _FIRM_ALIASES.get(words[0], key))
+    key = _FIRM_ALIASES.get(key, key)
     return key if len(key) <= _MAX_ACTOR_CHARS else None
 
 

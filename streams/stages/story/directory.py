@@ -113,14 +113,16 @@ def _builtin() -> dict[str, Company]:
 def _read_csv(path: Path) -> dict[str, Company]:
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(row for row in handle if row.strip() and not row.lstrip().startswith("#"))
+            # Comments and blank lines are left out; their file line numbers are kept for errors.
+            kept = [(n, row) for n, row in enumerate(handle, start=1) if row.strip() and not row.lstrip().startswith("#")]
+            reader = csv.DictReader(row for _, row in kept)
             if reader.fieldnames is None or not {"ticker", "name"} <= {f.strip().lower() for f in reader.fieldnames}:
                 raise DirectoryError(f"{path}: the header must be 'ticker,name,aliases'")
             companies = {}
-            for line, row in enumerate(reader, start=2):
+            for row in reader:
                 ticker, name = (row.get("ticker") or "").strip().upper(), (row.get("name") or "").strip()
                 if not ticker or not name:
-                    raise DirectoryError(f"{path}:{line}: a row needs a ticker and a name")
+                    raise DirectoryError(f"{path}:{kept[reader.line_num - 1][0]}: a row needs a ticker and a name")
                 extra = (row.get("aliases") or "").split(";")
                 companies[ticker] = Company(ticker, name, aliases_of(name, extra))
             return companies

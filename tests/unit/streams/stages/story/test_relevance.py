@@ -67,6 +67,13 @@ def test_a_bad_csv_names_the_file(tmp_path: Path) -> None:
         SymbolDirectory.load(path)
 
 
+def test_a_row_without_a_name_is_named_by_its_line_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "symbols.csv"
+    path.write_text("# names\n\nticker,name,aliases\n# the next row is fine\nA,Agilent,\nB,,\n")
+    with pytest.raises(DirectoryError, match=r"symbols.csv:6: a row needs a ticker and a name"):
+        SymbolDirectory.load(path)
+
+
 def test_the_target_of_a_deal_and_the_company_replaced_in_an_index_get_their_own_direction() -> None:
     deal = "Ares Capital To Buy American Capital For $3.43 Billion"
     directory = SymbolDirectory.load()
