@@ -9,6 +9,7 @@ Per story: the mean of its sentence scores weighted by polarity confidence (1 - 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,9 +62,20 @@ class StoryScore:
     confidence: float
     n_sentences: int
 
+    @property
+    def finite(self) -> bool:
+        """False when the model gave non-finite probabilities for a sentence of the story."""
+        return math.isfinite(self.score) and math.isfinite(self.confidence)
+
 
 def sentence_score(p_pos: float, p_neg: float, p_neu: float, negative_penalty: float = 3.0) -> SentenceScore:
-    """The DESIGN formula for one sentence; a sentence with P_pos + P_neg == 0 scores 0."""
+    """The DESIGN formula for one sentence; a sentence with P_pos + P_neg == 0 scores 0.
+
+    Non-finite probabilities (a broken model, an overflow in reduced precision) give a NaN
+    score, never a silent 0: the story then fails `StoryScore.finite` and is dead-lettered."""
+    if not math.isfinite(p_pos + p_neg + p_neu):
+        nan = float("nan")
+        return SentenceScore(p_pos=p_pos, p_neg=p_neg, p_neu=p_neu, s_raw=nan, score=nan)
     polar = p_pos + p_neg
     s_raw = p_pos / polar - 0.5 if polar > 0 else 0.0
     score = s_raw if s_raw >= 0 else negative_penalty * s_raw
@@ -71,7 +83,10 @@ def sentence_score(p_pos: float, p_neg: float, p_neu: float, negative_penalty: f
 
 
 def story_score(sentences: Sequence[SentenceScore]) -> StoryScore:
-    """Sentence scores averaged with weights (1 - P_neutral); 0 when every weight is 0."""
+    """Sentence scores averaged with weights (1 - P_neutral); 0 when every weight is 0; NaN
+    score and confidence when any sentence's score is NaN."""
+    if any(math.isnan(s.score) for s in sentences):
+        return StoryScore(score=float("nan"), confidence=float("nan"), n_sentences=len(sentences))
     weights = [1.0 - s.p_neu for s in sentences]
     total = sum(weights)
     score = sum(w * s.score for w, s in zip(weights, sentences, strict=True)) / total if total > 0 else 0.0

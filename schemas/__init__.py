@@ -7,7 +7,7 @@ enters through `validate_news`, everything tickertone writes goes out through `d
 from schemas.codec import JsonRecord, decode, dumps
 from schemas.errors import InvalidMessage, Reason, TickertoneError
 from schemas.news import NewsItem, NormalizedNews, TickerStamp
-from schemas.outputs import Alert, DeadLetter, ScoredNews, TickerSignal
+from schemas.outputs import Alert, AlertDriver, DeadLetter, ScoredNews, TickerSignal
 from schemas.records import SCHEMA_VERSION, Direction, Phase, Severity, format_time, parse_time
 from schemas.validate import MAX_DEPTH, SCHEMA_NAMES, schema_path, validate_news
 
@@ -29,6 +29,7 @@ __all__ = [
     "ScoredNews",
     "TickerSignal",
     "Alert",
+    "AlertDriver",
     "DeadLetter",
     "parse_time",
     "format_time",

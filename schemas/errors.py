@@ -25,6 +25,8 @@ class Reason(StrEnum):
     UNPLACEABLE_TIME = "unplaceable_time"
     NO_TICKERS = "no_tickers"
     UNKNOWN_EXCHANGE = "unknown_exchange"
+    FUTURE_TIME = "future_time"  # published later than it was read, beyond the tolerance
+    MODEL_OUTPUT = "model_output"  # the model gave non-finite probabilities for the story
     INTERNAL = "internal_error"
 
 

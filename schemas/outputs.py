@@ -10,11 +10,20 @@ from typing import Any
 
 from schemas.records import SCHEMA_VERSION, Direction, Phase, Severity, format_time, optional_float, parse_time
 
-__all__ = ["SCORED_VERSION", "ALERT_VERSION", "SIGNAL_VERSION", "Alert", "DeadLetter", "ScoredNews", "TickerSignal"]
+__all__ = [
+    "SCORED_VERSION",
+    "ALERT_VERSION",
+    "SIGNAL_VERSION",
+    "Alert",
+    "AlertDriver",
+    "DeadLetter",
+    "ScoredNews",
+    "TickerSignal",
+]
 
 SCORED_VERSION = 2
 SIGNAL_VERSION = 2
-ALERT_VERSION = 2
+ALERT_VERSION = 3
 OTHER_EVENT = "other"
 
 
@@ -109,7 +118,7 @@ class TickerSignal:
     """A ticker's state after one scored story (signals.ticker)."""
 
     ticker: str
-    as_of: datetime  # event time
+    as_of: datetime  # state time: the newest story's time after this one (event time)
     emitted_at: datetime  # wall clock
     session: date
     phase: Phase
@@ -117,7 +126,7 @@ class TickerSignal:
     score_slow: float
     exposure: float
     buzz: float
-    zscore: float | None  # None until the baseline has a variance
+    zscore: float | None  # None until the baseline has enough sessions
     linear_window_score: float
     n_events: int
     news_id: str
@@ -172,14 +181,53 @@ class TickerSignal:
 
 
 @dataclass(frozen=True)
-class Alert:
-    """Bad news for a ticker (alerts.negative), with the values and headlines behind it.
+class AlertDriver:
+    """One story behind an alert."""
 
-    `direction` is positive only for the opt-in positive alerts; `headlines` and `news_ids`
-    are the driving stories, the one that raised the alert first; `event_type`, `relevance` and
-    `novelty` are that first story's.
+    news_id: str
+    headline: str
+    published_at: datetime
+    score: float
+    event_type: str
+    relevance: float
+    novelty: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "news_id": self.news_id,
+            "headline": self.headline,
+            "published_at": format_time(self.published_at),
+            "score": self.score,
+            "event_type": self.event_type,
+            "relevance": self.relevance,
+            "novelty": self.novelty,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> AlertDriver:
+        return cls(
+            news_id=d["news_id"],
+            headline=d["headline"],
+            published_at=parse_time(d["published_at"], "published_at"),
+            score=float(d["score"]),
+            event_type=str(d["event_type"]),
+            relevance=float(d["relevance"]),
+            novelty=float(d["novelty"]),
+        )
+
+
+@dataclass(frozen=True)
+class Alert:
+    """Bad news for a ticker (alerts.negative), with the values and stories behind it.
+
+    `direction` is positive only for the opt-in positive alerts. `drivers` are the stories
+    behind it, the one that raised it first, then the others of its fast window newest first;
+    `headlines` and `news_ids` repeat theirs (for version 2 readers); `event_type`, `relevance`
+    and `novelty` are the first story's. `alert_id` is deterministic (ticker, story id, rule): a
+    redelivered or replayed alert carries the same one. `as_of` is the state time.
     """
 
+    alert_id: str
     ticker: str
     direction: Direction
     severity: Severity
@@ -190,15 +238,23 @@ class Alert:
     score_slow: float
     zscore: float | None
     story_score: float | None  # None when no single story raised it
-    headlines: tuple[str, ...]
-    news_ids: tuple[str, ...]
+    drivers: tuple[AlertDriver, ...]
     event_type: str = OTHER_EVENT
     relevance: float = 1.0
     novelty: float = 1.0
 
+    @property
+    def headlines(self) -> tuple[str, ...]:
+        return tuple(driver.headline for driver in self.drivers)
+
+    @property
+    def news_ids(self) -> tuple[str, ...]:
+        return tuple(driver.news_id for driver in self.drivers)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": ALERT_VERSION,
+            "alert_id": self.alert_id,
             "ticker": self.ticker,
             "direction": str(self.direction),
             "severity": str(self.severity),
@@ -211,6 +267,7 @@ class Alert:
             "story_score": self.story_score,
             "headlines": list(self.headlines),
             "news_ids": list(self.news_ids),
+            "drivers": [driver.to_dict() for driver in self.drivers],
             "event_type": self.event_type,
             "relevance": self.relevance,
             "novelty": self.novelty,
@@ -219,6 +276,7 @@ class Alert:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Alert:
         return cls(
+            alert_id=d["alert_id"],
             ticker=d["ticker"],
             direction=Direction(d["direction"]),
             severity=Severity(d["severity"]),
@@ -229,8 +287,7 @@ class Alert:
             score_slow=float(d["score_slow"]),
             zscore=optional_float(d["zscore"]),
             story_score=optional_float(d["story_score"]),
-            headlines=tuple(d["headlines"]),
-            news_ids=tuple(d["news_ids"]),
+            drivers=tuple(AlertDriver.from_dict(driver) for driver in d["drivers"]),
             event_type=str(d.get("event_type", OTHER_EVENT)),
             relevance=float(d.get("relevance", 1.0)),
             novelty=float(d.get("novelty", 1.0)),

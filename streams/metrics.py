@@ -104,13 +104,20 @@ class Metrics:
       `feed_delay_seconds`;
     - score: `sentences_scored`, `inference_batch_seconds`, `inference_batch_size`; novelty: `scored`,
       `duplicates.labels(stage)`;
-    - state: `signals`, `alerts.labels(severity)`, `latency_seconds`, `top_movers.observe`;
+    - state: `signals`, `alerts.labels(severity, event_type)`, `latency_seconds`, `top_movers.observe`;
     - worker: `up`, `set_model()`, `rebalances`, `consumer_lag` (see `streams.kafka.lag`).
     """
 
-    def __init__(self, registry: CollectorRegistry | None = None, *, alert_severities: Iterable[str] = ()) -> None:
-        """`alert_severities`: the severity label values to create at 0 up front (the worker
-        passes `streams.stages.state.Severity`), so `rate()` sees an alert's first increment."""
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        alert_severities: Iterable[str] = (),
+        alert_event_types: Iterable[str] = ("other",),
+    ) -> None:
+        """`alert_severities` x `alert_event_types`: the alert label pairs to create at 0 up front
+        (the worker passes every `Severity` and `EventType`), so `rate()` sees an alert's first
+        increment."""
         self.registry = registry or CollectorRegistry()
         ns = NAMESPACE
         r = self.registry
@@ -127,9 +134,14 @@ class Metrics:
         self.sentences_scored = Counter("sentences_scored", "Sentences scored by the model.", namespace=ns, registry=r)
         self.scored = Counter("scored", "ScoredNews records written (story x ticker).", namespace=ns, registry=r)
         self.signals = Counter("signals", "TickerSignal records emitted.", namespace=ns, registry=r)
-        self.alerts = Counter("alerts", "Alerts emitted, by severity.", ["severity"], namespace=ns, registry=r)
+        self.alerts = Counter(
+            "alerts", "Alerts emitted, by severity and the alerting story's event type.", ["severity", "event_type"],
+            namespace=ns, registry=r,
+        )
+        event_types = tuple(alert_event_types)
         for severity in alert_severities:
-            self.alerts.labels(str(severity))
+            for event_type in event_types:
+                self.alerts.labels(str(severity), str(event_type))
         self.inference_batch_seconds = Histogram(
             "inference_batch_seconds", "Model time per inference batch.", namespace=ns, registry=r, buckets=_LATENCY_BUCKETS
         )

@@ -299,10 +299,15 @@ def panels() -> list[dict[str, Any]]:
         ),
         (
             _timeseries(
-                "Alerts emitted (total, by severity)",
-                _targets((f"sum by (severity) (tickertone_alerts_total{s})", "{{severity}}")),
+                "Alerts by event type",
+                _targets(
+                    (
+                        f"sum by (event_type, severity) (increase(tickertone_alerts_total{s}[{RATE}]))",
+                        "{{event_type}} {{severity}}",
+                    )
+                ),
                 "none",
-                "Cumulative alerts since each worker started.",
+                "Alerts emitted, by the alerting story's event type and severity (TickertoneAlertStorm fires on a flood).",
             ),
             12,
             10,

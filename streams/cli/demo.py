@@ -87,12 +87,14 @@ class DemoView:
                 f"{s['score_slow']:+.3f}", f"{s['zscore'] or 0:+.2f}", f"{s['buzz']:.1f}", str(s["n_events"]),
             )
         alerts = Table(title="alerts (newest first)", expand=True)
-        for column in ("ticker", "as of", "severity", "reason", "headline"):
+        for column in ("ticker", "as of", "severity", "rule", "event", "headline"):
             alerts.add_column(column)
         for a in latest:
             colour = "bold red" if a["severity"] == "critical" else "yellow"
             headline = (a["headlines"] or [""])[0][:70]
-            alerts.add_row(a["ticker"], a["as_of"], f"[{colour}]{a['severity']}[/]", a["reason"], headline)
+            alerts.add_row(
+                a["ticker"], a["as_of"], f"[{colour}]{a['severity']}[/]", a["reason"], a.get("event_type", ""), headline
+            )
         return Group(counts, movers, alerts)
 
 

@@ -2,7 +2,7 @@
 own functions.
 
 Per ticker the stories are applied in (published_at, id) order, the order a live feed delivers
-them in, so the path-dependent z-score baseline is the one a live run builds. The sample at the
+them in. The sample at the
 close of session `S` holds exactly the stories whose `session` stamp is `S` or earlier: by the
 stamping rule (`streams.stages.exchange_time.stamp`) those are the stories published before that
 close. A story at or after the close acts on the next session and first shows in its sample.
@@ -55,4 +55,6 @@ def sample_closes(
                 stories += applied
                 i += 1
             rows.append((ticker, session, stories, *astuple(read_at(state, close.timestamp(), cfg))))
-    return pd.DataFrame(rows, columns=["ticker", "session", "stories", *SIGNAL_FIELDS])
+    frame = pd.DataFrame(rows, columns=["ticker", "session", "stories", *SIGNAL_FIELDS])
+    frame["zscore"] = frame["zscore"].astype(float)  # None (no baseline yet) becomes NaN
+    return frame

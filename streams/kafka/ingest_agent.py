@@ -39,6 +39,7 @@ def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: Sta
     """Add the ingest and dedupe agents and the purge timer to `app`."""
     exchange_map = ExchangeMap.load(settings.ingest.exchange_map, default_mic=settings.ingest.default_mic)
     max_bytes = settings.ingest.max_message_bytes
+    future_tolerance_s = settings.ingest.future_tolerance_s
     retention = settings.ingest.dedupe_retention_s
     seen = changelogged_table(app, "seen-ids-v1", settings, "story id -> first seen (epoch s)")
     normalized_topic = topics.normalized.get_topic_name()
@@ -48,7 +49,7 @@ def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: Sta
         async for event in stream.events():
             metrics.received.inc()
             origin = origin_of(event)
-            result = ingest(event.value, origin, exchange_map, max_bytes)
+            result = ingest(event.value, origin, exchange_map, max_bytes, future_tolerance_s=future_tolerance_s)
             if isinstance(result, DeadLetter):
                 metrics.invalid.labels(result.reason).inc()
                 await topics.deadletter.send(key=origin.key, value=dumps(result))

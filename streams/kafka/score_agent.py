@@ -47,10 +47,13 @@ def add_score(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
         loop = asyncio.get_running_loop()
         async for events in event_batches(stream, cfg.batch_max, cfg.batch_wait_s):
             stories, rejected = decode_all(NormalizedNews, events)
-            for _, key, value in dead_letters(deadletter_topic, rejected, datetime.now(UTC), metrics):
-                await topics.deadletter.send(key=key, value=value)
+            refused = {id(event) for event, _ in rejected}
+            story_events = [event for event in events if id(event) not in refused]
             started = time.perf_counter()
             batch = await loop.run_in_executor(executor, score_batch, scorer, stories, context)
+            rejected += [(story_events[position], error) for position, error in batch.failed]
+            for _, key, value in dead_letters(deadletter_topic, rejected, datetime.now(UTC), metrics):
+                await topics.deadletter.send(key=key, value=value)
             metrics.inference_batch_seconds.observe(time.perf_counter() - started)
             metrics.inference_batch_size.observe(batch.n_sentences)
             metrics.sentences_scored.inc(batch.n_sentences)

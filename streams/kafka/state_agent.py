@@ -1,5 +1,5 @@
 """The state stage's agent: batches of ScoredNews in, TickerSignal and Alert records out, the
-per-ticker state in the table `ticker-state-v1` (DESIGN.md "Per-ticker state").
+per-ticker state in the table `ticker-state-v2` (DESIGN.md "Per-ticker state").
 
 Per batch: fold the records into the tickers' states (`streams.stages.state.fold.fold_batch`),
 then the commit protocol (`streams.kafka.commit`): signals, alerts and dead letters first, then
@@ -41,7 +41,8 @@ __all__ = ["add_state"]
 def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: StageTopics) -> None:
     """Add the state agent and its table to `app`."""
     state_cfg, alert_cfg = settings.state, settings.alerts
-    table = changelogged_table(app, "ticker-state-v1", settings, "ticker -> decayed sentiment state", raw_values=True)
+    future_tolerance_s = settings.ingest.future_tolerance_s
+    table = changelogged_table(app, "ticker-state-v2", settings, "ticker -> decayed sentiment state", raw_values=True)
     signals_topic, alerts_topic = topics.signals.get_topic_name(), topics.alerts.get_topic_name()
     deadletter_topic = topics.deadletter.get_topic_name()
     # Each state kept beside the bytes written for it skips decoding while the table still holds
@@ -71,7 +72,7 @@ def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
     async def state_agent(stream: faust.StreamT[bytes]) -> None:
         async for events in event_batches(stream, state_cfg.batch_max, state_cfg.batch_wait_s):
             now = datetime.now(UTC)
-            out = fold_batch([event.value for event in events], load, state_cfg, alert_cfg, now)
+            out = fold_batch([event.value for event in events], load, state_cfg, alert_cfg, now, future_tolerance_s)
             outputs: list[Outgoing] = [(signals_topic, k, v) for k, v in out.signals]
             outputs += [(alerts_topic, k, v) for k, v in out.alerts]
             outputs += dead_letters(deadletter_topic, [(events[i], error) for i, error in out.rejected], now, metrics)
@@ -81,7 +82,7 @@ def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
                 metrics.latency_seconds.observe(max(now_s - ingested_at, 0.0))
             for ticker, score in out.fast_scores.items():
                 metrics.top_movers.observe(ticker, score)
-            for severity in out.severities:
-                metrics.alerts.labels(severity).inc()
+            for severity, event_type in out.severities:
+                metrics.alerts.labels(severity, event_type).inc()
             metrics.signals.inc(len(out.signals))
             metrics.duplicates.labels("state").inc(out.duplicates)

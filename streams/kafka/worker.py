@@ -18,6 +18,7 @@ from streams.kafka.clients import bootstrap_servers, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
 from streams.metrics import Metrics, serve
 from streams.settings import Settings
+from streams.stages.story import EventType
 
 __all__ = ["run_worker"]
 
@@ -30,7 +31,10 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
     require_tested_versions(settings.allow_untested_faust)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log.info("worker state in %s", settings.data_dir)
-    metrics = Metrics(alert_severities=[severity.value for severity in Severity])
+    metrics = Metrics(
+        alert_severities=[severity.value for severity in Severity],
+        alert_event_types=[event_type.value for event_type in EventType],
+    )
     serve(metrics, settings.metrics.port, settings.metrics.addr)
     log.info("metrics on http://%s:%d/metrics", settings.metrics.addr, settings.metrics.port)
     ensure_topics(

@@ -60,6 +60,9 @@ class IngestSettings(Section):
 
     max_message_bytes: int = Field(1_000_000, ge=1, description="largest raw message accepted (bytes)")
     dedupe_retention_s: Positive = Field(7 * 24 * 3600.0, description="how long a story id is remembered (s)")
+    future_tolerance_s: float = Field(
+        300.0, ge=0, description="a story published more than this after it is read is dead-lettered `future_time` (s)"
+    )
     exchange_map: Path | None = Field(None, description="CSV `ticker,mic`; unset = the bundled map")
     default_mic: str = Field("XNYS", min_length=1, description="exchange of tickers not in the map")
     batch_max: int = Field(500, ge=1, description="dedupe agent batch size (records)")
@@ -118,8 +121,15 @@ class StateSettings(Section):
     fast_half_life_s: Positive = Field(3600.0, description="fast half-life (s)")
     slow_half_life_s: Positive = Field(72 * 3600.0, description="slow half-life (s)")
     linear_window_sessions: int = Field(90, ge=1, description="sessions in the linear-decay window")
-    recent_ids: int = Field(512, ge=1, description="story ids remembered per ticker to drop redeliveries")
-    zscore_min_sessions: int = Field(5, ge=0, description="baseline sessions before the z-score is non-zero (at least 2)")
+    recent_ids: int = Field(512, ge=8, description="story ids remembered per ticker to drop redeliveries (count bound)")
+    recent_ids_s: Positive = Field(
+        7 * 24 * 3600.0, description="story ids older than this behind the ticker's newest story are forgotten (s)"
+    )
+    zscore_sessions: int = Field(
+        20, ge=2, description="sessions before the newest whose mean scores are the z-score baseline (< linear_window_sessions)"
+    )
+    zscore_min_sessions: int = Field(5, ge=0, description="baseline sessions with news before the z-score is given (at least 2)")
+    zscore_min_std: Positive = Field(0.25, description="floor on the baseline's standard deviation (score units)")
     driver_stories: int = Field(5, ge=0, description="recent stories per direction kept to explain alerts")
     batch_max: int = Field(1000, ge=1, description="state agent batch size (records)")
     batch_wait_s: float = Field(0.05, ge=0, description="state agent batch wait (s)")
@@ -129,12 +139,20 @@ class StateSettings(Section):
 class AlertSettings(Section):
     """Asymmetric-negative alerts (DESIGN.md "Alert")."""
 
-    story_threshold: float = Field(-0.6, description="a story at or below this score alerts")
-    min_confidence: float = Field(0.6, ge=0, le=1, description="confidence a story alert needs")
-    critical_threshold: float = Field(-1.0, description="story score at or below which the alert is critical")
-    zscore_k: Positive = Field(3.0, description="a fast-score z at or below -k alerts")
-    zscore_critical_k: Positive = Field(4.5, description="z at or below -k is critical")
-    cooldown_s: float = Field(900.0, ge=0, description="per ticker and direction, in event time (s)")
+    story_threshold: float = Field(-1.3, description="a story at or below this score alerts (score units)")
+    min_confidence: float = Field(0.95, ge=0, le=1, description="confidence a story_score alert needs")
+    min_relevance: float = Field(0.6, ge=0, le=1, description="relevance to the ticker any alert needs")
+    min_novelty: float = Field(0.5, ge=0, le=1, description="novelty any alert needs (0.5: the first story of a chain only)")
+    critical_threshold: float | None = Field(
+        None, description="story score at or below which an alert is critical whatever its event; unset = by event and z only"
+    )
+    critical_confidence: float = Field(0.9, ge=0, le=1, description="confidence `critical_threshold` needs")
+    zscore_k: Positive = Field(3.0, description="a fast-score z at or below -k alerts (on a negative story)")
+    zscore_critical_k: Positive = Field(6.0, description="z at or below -k is critical")
+    cooldown_s: float = Field(
+        3600.0, ge=0, description="per ticker and direction, either side in event time; a warning can escalate (s)"
+    )
+    driver_window_s: Positive = Field(7200.0, description="stories this far before the alerting one are listed with it (s)")
     positive: bool = Field(False, description="also raise positive alerts")
     positive_story_threshold: float = Field(0.4, description="a story at or above this score raises a positive alert")
     positive_critical_threshold: float = Field(0.48, description="positive story score that is critical")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import orjson
 
@@ -84,8 +84,13 @@ def ingest(
     exchange_map: ExchangeMap,
     max_bytes: int,
     now: datetime | None = None,
+    future_tolerance_s: float | None = None,
 ) -> NormalizedNews | DeadLetter:
     """Validate and stamp one raw message.
+
+    A story published more than `future_tolerance_s` after `now` (when it is read) is refused
+    `future_time`: one clock-skewed record would otherwise move its tickers' state time ahead of
+    every real story. None skips the check (an offline evaluation reads history at any time).
 
     Never raises on input: anything that cannot be processed comes back as a DeadLetter. An
     unexpected exception (a bug met by some input) is logged with its traceback and dead-lettered
@@ -96,6 +101,12 @@ def ingest(
         if value is None:
             raise InvalidMessage(Reason.NOT_JSON, "message has no value (tombstone)")
         item = validate_news(value, max_bytes=max_bytes)
+        if future_tolerance_s is not None and item.published_at > now + timedelta(seconds=future_tolerance_s):
+            raise InvalidMessage(
+                Reason.FUTURE_TIME,
+                f"published_at {item.published_at.isoformat()} is more than {future_tolerance_s:g} s after "
+                f"the story was read ({now.isoformat()})",
+            )
         return stamp_story(item, exchange_map, received_at=now)
     except InvalidMessage as error:
         return dead_letter(error, value, origin, now)

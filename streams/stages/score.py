@@ -14,10 +14,11 @@ executor thread, off the event loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from schemas import NormalizedNews, ScoredNews
+from schemas.errors import InvalidMessage, Reason
 from streams.settings import ScoringSettings, StorySettings
 from streams.stages.story import BODY_CHARS, SymbolDirectory, classify, event_score, for_ticker, primary, relevance
 
@@ -58,7 +59,10 @@ def load_configured_scorer(cfg: ScoringSettings) -> Scorer:
 
 
 def scored_news(story: NormalizedNews, result: StoryScore, model: str, context: StoryContext) -> list[ScoredNews]:
-    """One record per ticker (steps 2 and 3 of the module docstring)."""
+    """One record per ticker (steps 2 and 3 of the module docstring). Raises InvalidMessage
+    (`model_output`) when the model gave non-finite probabilities for the story."""
+    if not result.finite:
+        raise InvalidMessage(Reason.MODEL_OUTPUT, f"story {story.id!r}: the model gave non-finite probabilities")
     events = classify(story.headline, story.body)
     # Roles are read where the events were: the headline first, then the body's opening.
     text = story.headline if not story.body else f"{story.headline}. {story.body[:BODY_CHARS]}"
@@ -94,18 +98,21 @@ def scored_news(story: NormalizedNews, result: StoryScore, model: str, context: 
 
 @dataclass(frozen=True)
 class ScoredBatch:
-    """The records of a batch of stories, in story order, and the sentences the model scored."""
+    """The records of a batch of stories, in story order, the sentences the model scored, and
+    `(position in the batch, error)` of the stories that got no records (to dead-letter)."""
 
     records: list[ScoredNews]
     n_sentences: int
+    failed: list[tuple[int, InvalidMessage]] = field(default_factory=list)
 
 
 def score_batch(scorer: Scorer, stories: Sequence[NormalizedNews], context: StoryContext) -> ScoredBatch:
     """Score `stories` in one batched model pass and build their records."""
     results = scorer.score_stories([(story.headline, story.body) for story in stories])
-    records = [
-        record
-        for story, result in zip(stories, results, strict=True)
-        for record in scored_news(story, result, scorer.model_name, context)
-    ]
-    return ScoredBatch(records, sum(result.n_sentences for result in results))
+    batch = ScoredBatch([], sum(result.n_sentences for result in results))
+    for position, (story, result) in enumerate(zip(stories, results, strict=True)):
+        try:
+            batch.records.extend(scored_news(story, result, scorer.model_name, context))
+        except InvalidMessage as error:
+            batch.failed.append((position, error))
+    return batch

@@ -20,11 +20,12 @@ import fastjsonschema
 import orjson
 import pytest
 
-from schemas import Phase, ScoredNews, TickerSignal, decode, dumps, schema_path
+from schemas import Alert, Phase, ScoredNews, TickerSignal, decode, dumps, schema_path
 from streams.cli.replay import read_records
 from streams.cli.tail import iter_messages
-from streams.settings import StorySettings
+from streams.settings import AlertSettings, StorySettings
 from streams.stages.story import EventType, classify, primary
+from streams.stages.story.roundup import is_roundup
 from support.checks import assert_state_exact, first_copies
 from support.kafka import LagProbe, TopicReader, produce
 from support.paths import SAMPLE
@@ -92,6 +93,8 @@ def test_a_replay_of_the_sample_carries_events_relevance_and_novelty(
             signals = reader.read()
         with TopicReader(kafka_bootstrap, worker.topic("scored"), lambda r: r.value) as reader:
             raw_scored = reader.read()
+        with TopicReader(kafka_bootstrap, worker.topic("alerts"), lambda r: decode(Alert, r.value)) as alert_reader:
+            alerts = alert_reader.read()
         assert not worker.agent_crashes(), worker.agent_crashes()[:3]
 
     validate = fastjsonschema.compile(json.loads(schema_path("scored_news").read_text(encoding="utf-8")))
@@ -129,6 +132,17 @@ def test_a_replay_of_the_sample_carries_events_relevance_and_novelty(
         story = by_pair[(signal.news_id, signal.ticker)]
         assert (signal.event_type, signal.relevance, signal.novelty) == (story.event_type, story.relevance, story.novelty)
     assert_state_exact(scored, signals, Counter(ticker for _, ticker in pairs))
+
+    # The alert budget (DESIGN.md "Alert"): rare, mostly warnings, never on a list piece or on
+    # good news, and every listed story inside the alert's window.
+    assert 0 < len(alerts) <= 0.03 * len(signals), (len(alerts), len(signals))
+    assert sum(alert.severity == "critical" for alert in alerts) <= 0.30 * len(alerts)
+    window = timedelta(seconds=AlertSettings().driver_window_s)
+    for alert in alerts:
+        head = alert.drivers[0]
+        assert not LIST_PIECE.search(head.headline) and not is_roundup(head.headline), head.headline
+        assert by_pair[(head.news_id, alert.ticker)].event_direction <= 0, head.headline
+        assert all(head.published_at - window <= d.published_at <= head.published_at for d in alert.drivers), alert
 
 
 def _tagged(news_id: str, minutes: int, headline: str) -> tuple[bytes, bytes]:

@@ -1,48 +1,91 @@
-"""Asymmetric-negative alerts, pure: decided from the state before and after a story.
+"""Asymmetric-negative alerts, pure: decided from the state before and after a story
+(DESIGN.md "Alert"; thresholds in `AlertSettings`).
 
-Rules (thresholds in `AlertSettings`), for the negative direction:
-- story: `score <= story_threshold` with `confidence >= min_confidence`; critical when
-  `score <= critical_threshold`;
-- zscore: the fast score's `zscore <= -zscore_k` and this story lowered the fast score (a story
-  that did not push it down did not drive the alert); critical when `zscore <= -zscore_critical_k`.
-When both hold, the higher severity wins (the story rule on a tie). Positive alerts (off unless
-`positive`) mirror this with `positive_story_threshold` / `positive_critical_threshold` and `+k`.
-Cooldown: per ticker and direction, `cooldown_s` of event time since the last alert, so a
-replay raises the same alerts; a late story (before the last alert) never alerts.
+Steps for one applied story, negative direction (positive alerts, off unless `positive`, mirror
+it with `positive_story_threshold` / `positive_critical_threshold` and `+k`):
+1. gate: the story itself is negative (score < 0) and its lead event is not good news for the
+   company (event_direction <= 0); it is not a market, sector or list piece; its relevance is
+   at least `min_relevance` and its novelty at least `min_novelty`;
+2. rules: `event` for a severe event of negative direction (`severe_event`: the event
+   classifier's own evidence, whatever the model's score or confidence); `story_score` when
+   score <= `story_threshold` with confidence >= `min_confidence`; `zscore` when the story is
+   not late (its time is at or after the state's time before it), the fast score's z-score
+   exists and is <= -`zscore_k`, and the story lowered the fast score. A late story's fast
+   score would include stories after it, so only the first two rules judge it;
+3. severity (`severity`): critical for a severe event, a halt with bad news or an extreme move;
+4. cooldown, in event time and both ways: no alert within `cooldown_s` of an earlier-recorded
+   alert of the same direction and the same or a higher severity (a warning can escalate to a
+   critical). So a late story is judged against the alerts around its own time, and a
+   newest-first replay keeps one alert per burst as a time-ordered one does;
+5. the alert lists the stories of its direction from the last `driver_window_s` up to it, the
+   alerting story first, then newest first; its `alert_id` is a hash of (ticker, story id, rule).
+
+What depends on arrival order: the cooldown (which story of a burst alerts first), the z rule
+(late stories never raise it) and novelty (counted by arrival upstream). In (published_at, id)
+order every decision is a function of the stories up to it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from schemas import Direction, Severity  # the message enums: one definition for state and wire
 from streams.settings import AlertSettings, StateSettings
-from streams.stages.state.ticker import SignalValues, StateEvent, Story, TickerState, apply, read
+from streams.stages.state.ticker import AlertMark, SignalValues, StateEvent, Story, TickerState, apply, read
+from streams.stages.story.roundup import is_roundup
 
 __all__ = [
-    "Severity",
+    "ALERTS_KEPT",
+    "AlertDecision",
     "AlertReason",
     "Direction",
-    "AlertDecision",
-    "evaluate_alert",
-    "record_alert",
+    "Severity",
     "StepResult",
+    "alert_id",
+    "evaluate_alert",
+    "severe_event",
+    "record_alert",
+    "severity",
     "step",
 ]
+
+ALERTS_KEPT = 8  # alert marks kept per direction for the cooldown (the newest by event time)
 
 
 class AlertReason(StrEnum):
     """Which rule raised the alert."""
 
+    EVENT = "event"
     STORY_SCORE = "story_score"
     ZSCORE = "zscore"
 
 
+# Event types whose bad news is severe in itself: a critical alert whatever the score.
+SEVERE_EVENTS = frozenset({"bankruptcy", "regulatory"})
+# A halt for news pending carries no news yet: the news that follows is judged on its own.
+_NEWS_PENDING = re.compile(r"\bnews pending\b|\bpending (?:news|an? announcement)\b", re.IGNORECASE)
+# Guidance is severe when it is cut, not when it merely comes in under the estimate.
+_CUT = re.compile(
+    r"\b(?:lower(?:s|ed|ing)?|cut(?:s|ting)?|slash(?:es|ed|ing)?|reduc(?:es|ed|ing)|withdr[ae]w(?:s|n)?|"
+    r"suspend(?:s|ed|ing)?|pull(?:s|ed|ing)?)\b",
+    re.IGNORECASE,
+)
+# A legal story is severe when it is about fraud or criminal charges, not an ordinary lawsuit.
+_FRAUD = re.compile(
+    r"\bfraud\w*|\bindict\w*|\bcriminal\b|\bcharged\b|\bcharges\b|\bsec (?:probe|investigation|charges|sues)\b|"
+    r"\bjustice department\b|\bdoj\b|\baccounting (?:probe|irregularit\w+)",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class AlertDecision:
-    """An alert to publish. `drivers`: the triggering story first, then the state's most recent
-    stories of the same direction (newest first, no repeats)."""
+    """An alert to publish. `at`: the alerting story's time; `drivers`: that story first, then
+    the state's stories of the same direction from the `driver_window_s` before it, newest
+    first; `alert_id`: `alert_id(ticker, news_id, reason)`."""
 
     ticker: str
     news_id: str
@@ -52,6 +95,56 @@ class AlertDecision:
     reason: AlertReason
     values: SignalValues
     drivers: tuple[Story, ...]
+    alert_id: str
+
+
+def alert_id(ticker: str, news_id: str, reason: str) -> str:
+    """Deterministic id of the alert `reason` raised by story `news_id` for `ticker`: 128 bits of
+    BLAKE2b, hex. A redelivered or replayed alert carries the same id."""
+    text = "\x1f".join((ticker, news_id, reason))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def severity(event: StateEvent, zscore: float | None, sign: int, cfg: AlertSettings) -> Severity:
+    """The severity table (DESIGN.md "Alert"), for an alert of direction `sign` (-1, +1).
+
+    Negative, critical when any holds: a severe event of negative direction (`SEVERE_EVENTS`:
+    bankruptcy or default, guidance cut, regulatory rejection); a legal event of negative
+    direction about fraud or criminal charges; a trading halt with a story at or below
+    `story_threshold`; an extreme story (score <= `critical_threshold`, when set, with
+    confidence >= `critical_confidence`); an extreme move (z <= -`zscore_critical_k`).
+    Positive, critical: score >= `positive_critical_threshold` with confidence >=
+    `critical_confidence`, or z >= `zscore_critical_k`. Anything else: warning.
+    """
+    extreme_move = zscore is not None and sign * zscore >= cfg.zscore_critical_k
+    if sign > 0:
+        extreme_story = event.score >= cfg.positive_critical_threshold and event.confidence >= cfg.critical_confidence
+        return Severity.CRITICAL if extreme_story or extreme_move else Severity.WARNING
+    severe = (
+        severe_event(event)
+        or (
+            event.event_type == "trading_halt"
+            and event.score <= cfg.story_threshold
+            and _NEWS_PENDING.search(event.headline) is None
+        )
+        or (
+            cfg.critical_threshold is not None
+            and event.score <= cfg.critical_threshold
+            and event.confidence >= cfg.critical_confidence
+        )
+    )
+    return Severity.CRITICAL if severe or extreme_move else Severity.WARNING
+
+
+def severe_event(event: StateEvent) -> bool:
+    """A lead event that is severe bad news in itself, of negative direction: bankruptcy or
+    default, a regulatory rejection (`SEVERE_EVENTS`), guidance cut (lowered, cut, withdrawn,
+    suspended: not merely below the estimate), or a legal event about fraud or criminal charges."""
+    if event.event_direction >= 0:
+        return False
+    if event.event_type == "guidance":
+        return _CUT.search(event.headline) is not None
+    return event.event_type in SEVERE_EVENTS or (event.event_type == "legal" and _FRAUD.search(event.headline) is not None)
 
 
 def evaluate_alert(
@@ -61,40 +154,52 @@ def evaluate_alert(
     values: SignalValues,
     cfg: AlertSettings,
 ) -> AlertDecision | None:
-    """The alert `event` raises, if any, given the states around it and `values = read(after)`.
-
-    The cooldown clocks are read from `before`; store a raised alert with `record_alert`.
-    """
-    negative = _severity(
-        story=event.score <= cfg.story_threshold,
-        story_critical=event.score <= cfg.critical_threshold,
-        confident=event.confidence >= cfg.min_confidence,
-        z=values.zscore <= -cfg.zscore_k and after.fast.score < before.fast.score,
-        z_critical=values.zscore <= -cfg.zscore_critical_k,
-    )
-    if negative is not None:
-        if _cooling(before.last_negative_alert_at, event.t, cfg.cooldown_s):
+    """The alert `event` raises, if any, given the states around it and `values = read(after)`
+    (steps in the module docstring). The cooldown marks are read from `before`; store a raised
+    alert with `record_alert`."""
+    in_order = before.fast.T is None or event.t >= before.fast.T
+    directions = ((Direction.NEGATIVE, -1), (Direction.POSITIVE, 1)) if cfg.positive else ((Direction.NEGATIVE, -1),)
+    for direction, sign in directions:
+        if not _gated(event, sign, cfg):
+            continue
+        threshold = cfg.story_threshold if sign < 0 else cfg.positive_story_threshold
+        event_rule = sign < 0 and severe_event(event)
+        story_rule = sign * event.score >= sign * threshold and event.confidence >= cfg.min_confidence
+        z_rule = (
+            in_order
+            and values.zscore is not None
+            and sign * values.zscore >= cfg.zscore_k
+            and sign * (after.fast.score - before.fast.score) > 0.0
+        )
+        if not (event_rule or story_rule or z_rule) or is_roundup(event.headline):
+            continue  # the list-piece test last: a regex, run only for stories a rule picked
+        level = severity(event, values.zscore if in_order else None, sign, cfg)
+        marks = before.negative_alerts if sign < 0 else before.positive_alerts
+        if _cooling(marks, event.t, _LEVEL[level], cfg.cooldown_s):
             return None
-        return _decision(event, values, Direction.NEGATIVE, *negative, after.negatives)
-    if not cfg.positive:
-        return None
-    positive = _severity(
-        story=event.score >= cfg.positive_story_threshold,
-        story_critical=event.score >= cfg.positive_critical_threshold,
-        confident=event.confidence >= cfg.min_confidence,
-        z=values.zscore >= cfg.zscore_k and after.fast.score > before.fast.score,
-        z_critical=values.zscore >= cfg.zscore_critical_k,
-    )
-    if positive is None or _cooling(before.last_positive_alert_at, event.t, cfg.cooldown_s):
-        return None
-    return _decision(event, values, Direction.POSITIVE, *positive, after.positives)
+        reason = AlertReason.EVENT if event_rule else AlertReason.STORY_SCORE if story_rule else AlertReason.ZSCORE
+        recent = after.negatives if sign < 0 else after.positives
+        return AlertDecision(
+            ticker=event.ticker,
+            news_id=event.news_id,
+            at=event.t,
+            direction=direction,
+            severity=level,
+            reason=reason,
+            values=values,
+            drivers=_drivers(event, recent, cfg.driver_window_s),
+            alert_id=alert_id(event.ticker, event.news_id, str(reason)),
+        )
+    return None
 
 
 def record_alert(state: TickerState, decision: AlertDecision) -> TickerState:
-    """`state` with the cooldown clock of the decision's direction set to its time."""
+    """`state` with the decision's `(time, level)` among its direction's cooldown marks (the
+    `ALERTS_KEPT` newest by time)."""
+    mark = (decision.at, _LEVEL[decision.severity])
     if decision.direction is Direction.NEGATIVE:
-        return replace(state, last_negative_alert_at=decision.at)
-    return replace(state, last_positive_alert_at=decision.at)
+        return replace(state, negative_alerts=_marked(state.negative_alerts, mark))
+    return replace(state, positive_alerts=_marked(state.positive_alerts, mark))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,35 +226,30 @@ def step(
     return StepResult(after, values, alert)
 
 
-def _severity(
-    *, story: bool, story_critical: bool, confident: bool, z: bool, z_critical: bool
-) -> tuple[Severity, AlertReason] | None:
-    story_level = (2 if story_critical else 1) if story and confident else 0
-    z_level = (2 if z_critical else 1) if z else 0
-    if story_level == z_level == 0:
-        return None
-    if story_level >= z_level:
-        return _LEVELS[story_level], AlertReason.STORY_SCORE
-    return _LEVELS[z_level], AlertReason.ZSCORE
+_LEVEL = {Severity.WARNING: 1, Severity.CRITICAL: 2}
 
 
-_LEVELS = {1: Severity.WARNING, 2: Severity.CRITICAL}
-
-
-def _cooling(last_at: float | None, t: float, cooldown_s: float) -> bool:
-    return last_at is not None and t - last_at < cooldown_s
-
-
-def _decision(
-    event: StateEvent,
-    values: SignalValues,
-    direction: Direction,
-    severity: Severity,
-    reason: AlertReason,
-    recent: tuple[Story, ...],
-) -> AlertDecision:
-    trigger = Story(event.news_id, event.headline, event.score, event.t)
-    drivers = (trigger, *(s for s in recent if s.news_id != event.news_id))
-    return AlertDecision(
-        event.ticker, event.news_id, event.t, direction, severity, reason, values, drivers
+def _gated(event: StateEvent, sign: int, cfg: AlertSettings) -> bool:
+    """Step 1 but the list-piece test (done once a rule picks the story): may this story raise
+    an alert of direction `sign` at all?"""
+    return (
+        sign * event.score > 0.0
+        and sign * event.event_direction >= 0
+        and event.relevance >= cfg.min_relevance
+        and event.novelty >= cfg.min_novelty
     )
+
+
+def _cooling(marks: tuple[AlertMark, ...], t: float, level: int, cooldown_s: float) -> bool:
+    """An alert of the same or higher level within `cooldown_s` of `t`, before or after it."""
+    return any(abs(t - at) < cooldown_s and kept >= level for at, kept in marks)
+
+
+def _marked(marks: tuple[AlertMark, ...], mark: AlertMark) -> tuple[AlertMark, ...]:
+    return tuple(sorted((*marks, mark)))[-ALERTS_KEPT:]
+
+
+def _drivers(event: StateEvent, recent: tuple[Story, ...], window_s: float) -> tuple[Story, ...]:
+    """The alerting story, then the kept stories from `window_s` before it up to it, newest first."""
+    start = event.t - window_s
+    return (Story.of(event), *(s for s in recent if s.news_id != event.news_id and start <= s.t <= event.t))

@@ -1,8 +1,8 @@
 """The per-ticker state's changelog form: `to_dict` writes it, `from_dict` reads it back.
 
 The form is versioned (`"v": STATE_VERSION`), and the table name carries the same version
-(`ticker-state-v1`): a new layout starts a new table and changelog. Story-id chunks are written
-sorted, so equal states give equal records.
+(`ticker-state-v2`): a new layout starts a new table and changelog. Story-id keys are written
+sorted within each sealed chunk, so equal states give equal records.
 """
 
 from __future__ import annotations
@@ -28,13 +28,18 @@ def to_dict(state: TickerState) -> dict[str, Any]:
         "fast": decayed(state.fast),
         "slow": decayed(state.slow),
         "sessions": [[_iso_day(d), ws, w] for d, ws, w in state.sessions],
-        "baseline": [state.base_n, state.base_mean, state.base_m2],
         "n_events": state.n_events,
-        "recent_ids": [list(state.recent_ids), *(chunk.ordered for chunk in state.id_chunks)],
+        "ids": {
+            "open": list(state.recent_ids),
+            "open_t": state.recent_t,
+            "chunks": [[chunk.newest_t, chunk.ordered] for chunk in state.id_chunks],
+        },
         "negatives": [list(s) for s in state.negatives],
         "positives": [list(s) for s in state.positives],
-        "last_alert_at": state.last_negative_alert_at,  # the key of state version 1
-        "last_positive_alert_at": state.last_positive_alert_at,
+        "alerts": {
+            "negative": [list(mark) for mark in state.negative_alerts],
+            "positive": [list(mark) for mark in state.positive_alerts],
+        },
     }
 
 
@@ -52,15 +57,17 @@ def from_dict(data: dict[str, Any]) -> TickerState:
         raise ValueError(f"ticker state version {data.get('v')!r}, expected {STATE_VERSION}")
 
     def decayed(v: list[Any]) -> Decayed:
-        return Decayed(float(v[0]), float(v[1]), float(v[2]), None if v[3] is None else float(v[3]))
+        return Decayed(float(v[0]), float(v[1]), float(v[2]), opt(v[3]))
 
     def stories(rows: list[list[Any]]) -> tuple[Story, ...]:
-        return tuple(Story(str(i), str(h), float(s), float(t)) for i, h, s, t in rows)
+        return tuple(
+            Story(str(i), str(h), float(s), float(t), str(e), float(r), float(n)) for i, h, s, t, e, r, n in rows
+        )
 
     def opt(v: Any) -> float | None:
         return None if v is None else float(v)
 
-    base_n, base_mean, base_m2 = data["baseline"]
+    ids, alerts = data["ids"], data["alerts"]
     return TickerState(
         fast=decayed(data["fast"]),
         slow=decayed(data["slow"]),
@@ -68,14 +75,12 @@ def from_dict(data: dict[str, Any]) -> TickerState:
             (date.fromisoformat(day).toordinal(), float(ws), float(w))
             for day, ws, w in data["sessions"]
         ),
-        base_n=int(base_n),
-        base_mean=float(base_mean),
-        base_m2=float(base_m2),
         n_events=int(data["n_events"]),
-        recent_ids=tuple(data["recent_ids"][0]),
-        id_chunks=tuple(IdChunk(c) for c in data["recent_ids"][1:]),
+        recent_ids=tuple(ids["open"]),
+        recent_t=opt(ids["open_t"]),
+        id_chunks=tuple(IdChunk(keys, float(t)) for t, keys in ids["chunks"]),
         negatives=stories(data["negatives"]),
         positives=stories(data["positives"]),
-        last_negative_alert_at=opt(data["last_alert_at"]),
-        last_positive_alert_at=opt(data["last_positive_alert_at"]),
+        negative_alerts=tuple((float(t), int(level)) for t, level in alerts["negative"]),
+        positive_alerts=tuple((float(t), int(level)) for t, level in alerts["positive"]),
     )

@@ -1,17 +1,18 @@
 """The full per-ticker state, pure: `apply(state, event, cfg)` folds one scored story in,
 `read(state, cfg)` gives the signal values. The Faust agent only decodes, calls and re-assigns.
 
-What is arrival-order independent (up to float rounding) and what is not:
-- independent: the fast and slow decayed sums, the per-session sums and the linear window,
-  `n_events`, the driver stories, duplicate detection (while `recent_ids` holds every id);
-- path dependent: the z-score baseline. It takes one sample per session change: when the first
-  story of a session newer than any seen arrives, the fast score as it stood just before is
-  folded in (Welford). A late story for an older session updates the sums but never rewrites
-  the baseline, so a replay in the same order gives the same z-scores, another order may not.
+Every value `read` gives is a function of the set of stories applied, not of their arrival
+order (up to float rounding): the fast and slow decayed sums, the per-session sums, the linear
+window, the z-score (its baseline is the per-session mean scores of the `zscore_sessions`
+sessions before the newest one), `n_events` and the driver stories. A redelivered story is
+dropped while its id is remembered (`_remember`: bounded by count and by event time). The alert
+rules on top of these values are in `streams.stages.state.alerts`.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import math
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -29,22 +30,36 @@ __all__ = [
     "SignalValues",
     "TickerState",
     "apply",
+    "id_key",
     "read",
     "read_at",
     "session_index",
+    "MIN_WEIGHT",
     "STATE_VERSION",
 ]
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+
+# Effective weights below this count as 0: a subnormal weight (a long novelty chain, a tiny
+# relevance power) would make `N / D` a ratio of rounding errors, outside the scores' range.
+MIN_WEIGHT = 1e-9
+# Headline characters kept per driver story: the state's changelog record stays small whatever
+# the feed sends.
+HEADLINE_KEPT = 300
 
 # (session ordinal, sum of w*s, sum of w) for one session; kept sorted by session, oldest first.
 SessionSums = tuple[int, float, float]
+# (event time, severity level) of one raised alert; level 1 warning, 2 critical.
+AlertMark = tuple[float, int]
 
 
 @dataclass(frozen=True, slots=True)
 class StateEvent:
     """One scored story for one ticker. `t` is `published_at` as UTC epoch seconds; `session`
-    is the exchange session the story acts on."""
+    is the exchange session the story acts on; `event_type`, `event_direction`, `relevance` and
+    `novelty` are what the story stage found.
+    A weight below `MIN_WEIGHT` is stored as exactly 0 (the story counts in `buzz`, not in the
+    scores)."""
 
     news_id: str
     ticker: str
@@ -55,55 +70,89 @@ class StateEvent:
     confidence: float
     weight: float = 1.0
     headline: str = ""
+    event_type: str = "other"
+    event_direction: int = 0
+    relevance: float = 1.0
+    novelty: float = 1.0
 
     def __post_init__(self) -> None:
         # One NaN or inf would poison the sums for good; the sum is non-finite iff a term is.
-        total = self.t + self.score + self.confidence + self.weight
+        total = self.t + self.score + self.confidence + self.weight + self.relevance + self.novelty
         if not math.isfinite(total) or self.weight < 0:
             raise ValueError(
-                f"story {self.news_id!r} for {self.ticker!r}: t, score, confidence and weight "
-                f"must be finite and weight >= 0 (got t={self.t}, score={self.score}, "
-                f"confidence={self.confidence}, weight={self.weight})"
+                f"story {self.news_id!r} for {self.ticker!r}: t, score, confidence, weight, relevance and "
+                f"novelty must be finite and weight >= 0 (got t={self.t}, score={self.score}, "
+                f"confidence={self.confidence}, weight={self.weight}, relevance={self.relevance}, "
+                f"novelty={self.novelty})"
             )
+        if self.weight < MIN_WEIGHT:
+            object.__setattr__(self, "weight", 0.0)
 
 
 class Story(NamedTuple):
-    """A story kept to explain alerts (the headlines that drove it)."""
+    """A story kept to explain alerts (the stories that drove it)."""
 
     news_id: str
     headline: str
     score: float
     t: float
+    event_type: str = "other"
+    relevance: float = 1.0
+    novelty: float = 1.0
+
+    @classmethod
+    def of(cls, event: StateEvent) -> Story:
+        return cls(
+            event.news_id,
+            event.headline[:HEADLINE_KEPT],
+            event.score,
+            event.t,
+            event.event_type,
+            event.relevance,
+            event.novelty,
+        )
 
 
 @dataclass(frozen=True, slots=True)
 class SignalValues:
     """The signal fields of DESIGN's TickerSignal that come from the state.
 
-    `exposure` and `buzz` are the fast (intraday) half-life's `N` and `B`.
+    `as_of`: the state time (the newest story's time, epoch seconds). `exposure` and `buzz` are
+    the fast (intraday) half-life's `N` and `B`. `zscore` is None until the baseline exists.
     """
 
     score_fast: float
     score_slow: float
     exposure: float
     buzz: float
-    zscore: float
+    zscore: float | None
     linear_window_score: float
     n_events: int
+    as_of: float
 
 
 class IdChunk(frozenset[str]):
-    """A sealed chunk of story ids: a frozenset (O(1) duplicate checks) that also keeps its ids
-    sorted, the changelog's deterministic form, computed once when sealed rather than on every
-    table write."""
+    """A sealed chunk of story id keys: a frozenset (O(1) duplicate checks) that also keeps its
+    keys sorted (the changelog's deterministic form) and the newest story time among them (for
+    the time bound), both computed once when sealed."""
 
-    __slots__ = ("ordered",)
+    __slots__ = ("newest_t", "ordered")
     ordered: tuple[str, ...]
+    newest_t: float
 
-    def __new__(cls, ids: Iterable[str]) -> IdChunk:
+    def __new__(cls, ids: Iterable[str], newest_t: float) -> IdChunk:
         chunk = super().__new__(cls, ids)
         chunk.ordered = tuple(sorted(chunk))
+        chunk.newest_t = newest_t
         return chunk
+
+
+def id_key(news_id: str) -> str:
+    """The key a story id is remembered by: 64 bits of BLAKE2b in URL-safe base64 (11
+    characters), whatever the id looks like. Among 512 remembered keys, a new id matches one by
+    chance with probability ~3e-17."""
+    digest = hashlib.blake2b(news_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return base64.urlsafe_b64encode(digest)[:11].decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,33 +160,28 @@ class TickerState:
     """Everything kept per ticker. Build the empty state with `TickerState()`.
 
     `sessions`: per-session sums, oldest first, only sessions within the linear window of the
-    newest one (`sessions[-1]`, the newest session seen). `base_*`: Welford count, mean and sum
-    of squared deviations of the session-closing fast score. `recent_ids` (newest, open chunk,
-    arrival order) and `id_chunks` (sealed chunks, oldest first): at least the last
-    `cfg.recent_ids` applied story ids; sealed as `IdChunk`s so the duplicate check stays O(1)
-    and each event copies one small chunk, not all ids. `negatives` / `positives`: the most
-    recent (by story time, then id) stories with score < 0 / > 0, newest first.
-    `last_negative_alert_at` / `last_positive_alert_at`: event time of the last alert of each
-    direction (the cooldown clocks).
-    `window_older`: derived, not serialized; see `_older_sums`.
+    newest one (`sessions[-1]`). `recent_ids` (the open chunk, arrival order; its newest story
+    time `recent_t`) and `id_chunks` (sealed chunks, oldest first): the `id_key`s of recently
+    applied stories (`_remember`). `negatives` / `positives`: the most recent (by story time,
+    then id) stories with score < 0 / > 0, newest first. `negative_alerts` / `positive_alerts`:
+    `(event time, level)` of the latest alerts of each direction, oldest first (the cooldown).
+    `window_older` and `baseline`: derived from `sessions`, not serialized (`_older_sums`;
+    `_baseline`, computed by the first `read` after the older sessions change).
     """
 
     fast: Decayed = Decayed()
     slow: Decayed = Decayed()
     sessions: tuple[SessionSums, ...] = ()
-    base_n: int = 0
-    base_mean: float = 0.0
-    base_m2: float = 0.0
     n_events: int = 0
     recent_ids: tuple[str, ...] = ()
+    recent_t: float | None = None
     id_chunks: tuple[IdChunk, ...] = ()
     negatives: tuple[Story, ...] = ()
     positives: tuple[Story, ...] = ()
-    last_negative_alert_at: float | None = None
-    last_positive_alert_at: float | None = None
-    window_older: tuple[float, float, float, float] | None = field(
-        default=None, compare=False, repr=False
-    )
+    negative_alerts: tuple[AlertMark, ...] = ()
+    positive_alerts: tuple[AlertMark, ...] = ()
+    window_older: tuple[float, float, float, float] | None = field(default=None, compare=False, repr=False)
+    baseline: tuple[int, float, float] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.window_older is None:  # built by hand or by from_dict: derive the cache
@@ -145,12 +189,16 @@ class TickerState:
 
     def seen(self, news_id: str) -> bool:
         """True when `news_id` is among the remembered applied story ids."""
-        if news_id in self.recent_ids:
+        return _seen(self, id_key(news_id))
+
+
+def _seen(state: TickerState, key: str) -> bool:
+    if key in state.recent_ids:
+        return True
+    for chunk in state.id_chunks:  # a plain loop: cheaper per event than any() over a generator
+        if key in chunk:
             return True
-        for chunk in self.id_chunks:  # a plain loop: cheaper per event than any() over a generator
-            if news_id in chunk:
-                return True
-        return False
+    return False
 
 
 def session_index(ordinal: int) -> int:
@@ -166,34 +214,34 @@ def session_index(ordinal: int) -> int:
 def apply(state: TickerState, event: StateEvent, cfg: StateSettings) -> tuple[TickerState, bool]:
     """Fold `event` into `state`. Returns `(state, False)` unchanged for a redelivered story id.
 
-    Steps: dedupe by id; fold the closing fast score into the baseline if the event opens a new
-    session; update both decayed sums; add to the session sums (dropping sessions that fall out
-    of the window); remember the id and, if it is among the newest, the story as a driver.
+    Steps: dedupe by id key; update both decayed sums; add to the session sums (dropping the
+    sessions that fall out of the window of the newest); re-derive the window and z-score caches
+    when a session other than the newest changed; remember the id; keep the story as a driver
+    if it is among the newest of its sign.
     """
-    if state.seen(event.news_id):
+    key = id_key(event.news_id)
+    if _seen(state, key):
         return state, False
     ws = event.weight * event.score
-    base_n, base_mean, base_m2 = state.base_n, state.base_mean, state.base_m2
     sessions = state.sessions
     day = event.session.toordinal()
     newest = sessions[-1][0] if sessions else None
-    window_older = state.window_older
+    window_older, baseline = state.window_older, state.baseline
+    older_changed = True
     if newest is None or day > newest:
-        if newest is not None:
-            x = state.fast.score
-            base_n += 1
-            delta = x - base_mean
-            base_mean += delta / base_n
-            base_m2 += delta * (x - base_mean)
         sessions = _trim((*sessions, (day, ws, event.weight)), cfg.linear_window_sessions)
-        window_older = _older_sums(sessions)
     elif day == newest:
         _, sum_ws, sum_w = sessions[-1]
         sessions = (*sessions[:-1], (day, sum_ws + ws, sum_w + event.weight))
+        older_changed = False
     elif session_index(newest) - session_index(day) < cfg.linear_window_sessions:
         sessions = _add_older(sessions, day, ws, event.weight)
-        window_older = _older_sums(sessions)
-    recent_ids, id_chunks = _remember(state.recent_ids, state.id_chunks, event.news_id, cfg)
+    else:
+        older_changed = False  # older than the window: counts in the decayed sums only
+    if older_changed:
+        window_older, baseline = _older_sums(sessions), None  # the baseline: derived when read
+    latest = event.t if state.fast.T is None else max(state.fast.T, event.t)
+    recent_ids, recent_t, id_chunks = _remember(state, key, event.t, latest, cfg)
     negatives, positives = state.negatives, state.positives
     if event.score < 0.0:
         negatives = _keep_newest(negatives, event, cfg.driver_stories)
@@ -203,17 +251,16 @@ def apply(state: TickerState, event: StateEvent, cfg: StateSettings) -> tuple[Ti
         update(state.fast, event.t, event.score, event.weight, cfg.fast_half_life_s),
         update(state.slow, event.t, event.score, event.weight, cfg.slow_half_life_s),
         sessions,
-        base_n,
-        base_mean,
-        base_m2,
         state.n_events + 1,
         recent_ids,
+        recent_t,
         id_chunks,
         negatives,
         positives,
-        state.last_negative_alert_at,
-        state.last_positive_alert_at,
+        state.negative_alerts,
+        state.positive_alerts,
         window_older,
+        baseline,
     )
     return new, True
 
@@ -221,18 +268,22 @@ def apply(state: TickerState, event: StateEvent, cfg: StateSettings) -> tuple[Ti
 def read(state: TickerState, cfg: StateSettings) -> SignalValues:
     """The signal values of `state` as of its latest story.
 
-    `zscore = (score_fast - mean) / sqrt(sample variance)` of the baseline once it holds at
-    least `max(2, zscore_min_sessions)` sessions and the variance is > 0; else 0.0.
-    `linear_window_score`: mean of the per-session mean scores (sum w*s / sum w) weighted
-    `n - k` for a session `k` weekday-sessions older than the newest (`n` =
-    `linear_window_sessions`: newest weight n, oldest kept weight 1); 0.0 without sessions.
+    `zscore = (score_fast - mean) / max(std, zscore_min_std)`, where `mean` and `std` (sample)
+    are over the mean scores (sum w*s / sum w) of the sessions among the `zscore_sessions`
+    (at most `linear_window_sessions - 1`) weekday-sessions before the newest one that have weight; None while fewer than
+    `max(2, zscore_min_sessions)` such sessions exist.
+    `linear_window_score`: mean of the per-session mean scores weighted `n - k` for a session
+    `k` weekday-sessions older than the newest (`n` = `linear_window_sessions`: newest weight n,
+    oldest kept weight 1); 0.0 without sessions.
     """
     fast = state.fast
-    zscore = 0.0
-    if state.base_n >= max(2, cfg.zscore_min_sessions):
-        var = state.base_m2 / (state.base_n - 1)
-        if var > 0.0:
-            zscore = (fast.score - state.base_mean) / math.sqrt(var)
+    zscore: float | None = None
+    if state.baseline is None:  # derived once per change of the older sessions
+        span = min(cfg.zscore_sessions, cfg.linear_window_sessions - 1)  # only the window's sessions are kept
+        object.__setattr__(state, "baseline", _baseline(state.sessions, span))
+    n, mean, std = state.baseline or (0, 0.0, 0.0)
+    if n >= max(2, cfg.zscore_min_sessions):
+        zscore = (fast.score - mean) / max(std, cfg.zscore_min_std)
     return SignalValues(
         score_fast=fast.score,
         score_slow=state.slow.score,
@@ -241,6 +292,7 @@ def read(state: TickerState, cfg: StateSettings) -> SignalValues:
         zscore=zscore,
         linear_window_score=_window_score(state, cfg.linear_window_sessions),
         n_events=state.n_events,
+        as_of=0.0 if fast.T is None else fast.T,
     )
 
 
@@ -259,7 +311,7 @@ def read_at(state: TickerState, t: float, cfg: StateSettings) -> SignalValues:
     if t < latest:
         raise ValueError(f"read_at({t}) is before the state's latest story at {latest}")
     f = 2.0 ** (-(t - latest) / cfg.fast_half_life_s)
-    return replace(values, exposure=values.exposure * f, buzz=values.buzz * f)
+    return replace(values, exposure=values.exposure * f, buzz=values.buzz * f, as_of=t)
 
 
 def _window_score(state: TickerState, n: int) -> float:
@@ -298,19 +350,47 @@ def _older_sums(sessions: tuple[SessionSums, ...]) -> tuple[float, float, float,
     return s0, s1, c0, c1
 
 
+def _baseline(sessions: tuple[SessionSums, ...], span: int) -> tuple[int, float, float]:
+    """`(count, mean, sample std)` of the mean scores of the sessions with weight among the
+    `span` weekday-sessions before the newest; the std is 0.0 below two sessions."""
+    if len(sessions) < 2:
+        return 0, 0.0, 0.0
+    newest = session_index(sessions[-1][0])
+    means = [
+        sum_ws / sum_w
+        for day, sum_ws, sum_w in sessions[:-1]
+        if sum_w > 0.0 and newest - session_index(day) <= span
+    ]
+    n = len(means)
+    if n == 0:
+        return 0, 0.0, 0.0
+    mean = math.fsum(means) / n
+    var = math.fsum((m - mean) ** 2 for m in means) / (n - 1) if n > 1 else 0.0
+    return n, mean, math.sqrt(var)
+
+
 def _remember(
-    open_ids: tuple[str, ...], chunks: tuple[IdChunk, ...], news_id: str, cfg: StateSettings
-) -> tuple[tuple[str, ...], tuple[IdChunk, ...]]:
-    """Append `news_id`; seal the open chunk when full, dropping the oldest sealed chunk when
-    the others still hold `cfg.recent_ids` ids."""
+    state: TickerState, key: str, t: float, latest: float, cfg: StateSettings
+) -> tuple[tuple[str, ...], float | None, tuple[IdChunk, ...]]:
+    """Append `key` to the open chunk; seal it when full. Sealed chunks are dropped oldest first
+    while the others still hold `cfg.recent_ids` keys (the count bound) or when their newest
+    story is more than `cfg.recent_ids_s` older than the ticker's newest story `latest` (the
+    time bound). Both bounds act a chunk (`recent_ids / 8` keys) at a time."""
     size = max(1, cfg.recent_ids // _CHUNKS)
-    open_ids = (*open_ids, news_id)
-    if len(open_ids) < size:
-        return open_ids, chunks
-    chunks = (*chunks, IdChunk(open_ids))
+    open_ids = (*state.recent_ids, key)
+    open_t = t if state.recent_t is None else max(state.recent_t, t)
+    chunks = state.id_chunks
+    if len(open_ids) >= size:
+        chunks = (*chunks, IdChunk(open_ids, open_t))
+        open_ids, open_t_out = (), None
+    else:
+        open_t_out = open_t
     if (len(chunks) - 1) * size >= cfg.recent_ids:
         chunks = chunks[1:]
-    return (), chunks
+    horizon = latest - cfg.recent_ids_s
+    while chunks and chunks[0].newest_t < horizon:
+        chunks = chunks[1:]
+    return open_ids, open_t_out, chunks
 
 
 _CHUNKS = 8  # sealed chunks per cfg.recent_ids: the bound overshoots by at most one chunk
@@ -343,5 +423,4 @@ def _keep_newest(stories: tuple[Story, ...], event: StateEvent, k: int) -> tuple
         i += 1
     if i >= k:
         return stories
-    story = Story(event.news_id, event.headline, event.score, event.t)
-    return (*stories[:i], story, *stories[i : k - 1])
+    return (*stories[:i], Story.of(event), *stories[i : k - 1])

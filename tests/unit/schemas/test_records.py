@@ -16,6 +16,7 @@ import schemas
 from schemas import (
     SCHEMA_NAMES,
     Alert,
+    AlertDriver,
     DeadLetter,
     Direction,
     NewsItem,
@@ -109,6 +110,7 @@ RECORDS = {
         novelty=0.4,
     ),
     "alert": Alert(
+        alert_id="0123456789abcdef0123456789abcdef",
         ticker="A",
         direction=Direction.NEGATIVE,
         severity=Severity.CRITICAL,
@@ -119,8 +121,10 @@ RECORDS = {
         score_slow=-0.2,
         zscore=-3.5,
         story_score=-1.2,
-        headlines=("Agilent misses", "Agilent cuts guidance"),
-        news_ids=("bz-1", "bz-2"),
+        drivers=(
+            AlertDriver("bz-2", "Agilent cuts guidance", datetime(2020, 6, 5, 14, 30, tzinfo=UTC), -1.2, "guidance", 0.85, 1.0),
+            AlertDriver("bz-1", "Agilent misses", datetime(2020, 6, 5, 13, 0, tzinfo=UTC), -0.9, "earnings", 1.0, 1.0),
+        ),
         event_type="earnings",
         relevance=0.85,
         novelty=1.0,
@@ -166,8 +170,10 @@ def test_round_trip_through_codec_and_schema_file(name: str) -> None:
     written = orjson.loads(data)
     errors = [e.message for e in _file_validator(name).iter_errors(written)]
     assert errors == []
-    # Version 2: ScoredNews, TickerSignal and Alert carry the story intelligence fields.
-    assert written["schema_version"] == (2 if name in ("scored_news", "ticker_signal", "alert") else 1)
+    # Version 2: ScoredNews and TickerSignal carry the story intelligence fields; Alert 3 its
+    # drivers and alert_id as well.
+    versions = {"scored_news": 2, "ticker_signal": 2, "alert": 3}
+    assert written["schema_version"] == versions.get(name, 1)
     assert decode(type(record), data) == record
     assert dumps(decode(type(record), data)) == data
 

@@ -17,6 +17,7 @@ ALLOWED_LABELS = {
     "reason",  # schemas.errors.Reason, ~10 values
     "stage",  # ingest / state
     "severity",  # warning / critical
+    "event_type",  # the EventType values, 15
     "topic",  # a handful of topics
     "partition",  # bounded by partitions per topic
     "model",  # model_info only: one series
@@ -97,7 +98,10 @@ def test_dead_letter_reasons_and_severities_exist_at_zero() -> None:
     for reason in Reason:
         assert m.registry.get_sample_value("tickertone_invalid_total", {"reason": reason.value}) == 0
     for severity in ("warning", "critical"):
-        assert m.registry.get_sample_value("tickertone_alerts_total", {"severity": severity}) == 0
+        assert m.registry.get_sample_value("tickertone_alerts_total", {"severity": severity, "event_type": "other"}) == 0
+    m = Metrics(alert_severities=["critical"], alert_event_types=["bankruptcy", "guidance"])
+    for event_type in ("bankruptcy", "guidance"):
+        assert m.registry.get_sample_value("tickertone_alerts_total", {"severity": "critical", "event_type": event_type}) == 0
     m.invalid.labels(Reason.SCHEMA.value).inc()
     assert m.registry.get_sample_value("tickertone_invalid_total", {"reason": "schema"}) == 1
 

@@ -31,7 +31,8 @@ def test_exposure_and_buzz_decay_with_the_fast_half_life_and_scores_stay() -> No
     now, later = read(state, CFG), read_at(state, 3600.0 + 2 * CFG.fast_half_life_s, CFG)
     assert later.exposure == pytest.approx(now.exposure / 4)
     assert later.buzz == pytest.approx(now.buzz / 4)
-    assert replace(later, exposure=now.exposure, buzz=now.buzz) == now
+    assert later.as_of == 3600.0 + 2 * CFG.fast_half_life_s
+    assert replace(later, exposure=now.exposure, buzz=now.buzz, as_of=now.as_of) == now
 
 
 def test_it_equals_the_state_after_a_zero_weight_story_at_that_time() -> None:

@@ -115,57 +115,65 @@ def test_late_story_outside_window_still_counts_in_sums() -> None:
 
 
 # Fast half-life 1 s and stories a day apart: the fast score is exactly the last story's score.
-ZCFG = StateSettings(fast_half_life_s=1.0, zscore_min_sessions=3)
+ZCFG = StateSettings(fast_half_life_s=1.0, zscore_min_sessions=3, zscore_min_std=0.01)
 
 
 @pytest.mark.parametrize(
-    ("stories", "expected_n", "expected_z"),
+    ("stories", "expected_z"),
     [
-        # stories: (session, score) in arrival order
-        pytest.param([(D[0], 0.1), (D[1], 0.3), (D[2], 0.2)], 2, 0.0, id="below-min-sessions"),
+        # stories: (session, score) in arrival order; baseline: mean scores of the older sessions
+        pytest.param([(D[0], 0.1), (D[1], 0.3), (D[2], 0.2)], None, id="below-min-sessions"),
         pytest.param(
             [(D[0], 0.1), (D[1], 0.3), (D[2], 0.2), (D[3], -0.3)],
-            3,
             (-0.3 - 0.2) / 0.1,  # baseline 0.1, 0.3, 0.2: mean 0.2, sample sd 0.1
             id="z-minus-5",
         ),
         pytest.param(
-            [(D[0], 0.1), (D[1], 0.1), (D[2], 0.1), (D[3], -0.3)], 3, 0.0, id="zero-variance"
+            [(D[0], 0.1), (D[1], 0.1), (D[2], 0.1), (D[3], -0.3)], (-0.3 - 0.1) / 0.01, id="sd-floored"
         ),
         pytest.param(
             [(D[0], 0.1), (D[0], 0.5), (D[1], 0.3), (D[2], 0.2), (D[3], -0.3)],
-            3,
-            # day 0 closes at the second story's score (a later t): baseline 0.5, 0.3, 0.2
-            (-0.3 - 1 / 3)
-            / math.sqrt(((0.5 - 1 / 3) ** 2 + (0.3 - 1 / 3) ** 2 + (0.2 - 1 / 3) ** 2) / 2),
-            id="one-sample-per-session",
+            # day 0's mean is (0.1 + 0.5) / 2: baseline 0.3, 0.3, 0.2
+            (-0.3 - 0.8 / 3) / math.sqrt(((0.3 - 0.8 / 3) ** 2 * 2 + (0.2 - 0.8 / 3) ** 2) / 2),
+            id="session-means",
         ),
         pytest.param(
-            [(D[0], 0.1), (D[1], 0.3), (D[2], 0.2), (D[3], -0.3), (D[1], 0.9)],
-            3,
-            None,  # a late story for an old session: baseline untouched
-            id="late-story-keeps-baseline",
+            [(D[0], 0.1), (D[1], 0.3), (D[3], -0.3), (D[2], 0.2)],
+            (-0.3 - 0.2) / 0.1,  # a late story for an older session joins the baseline
+            id="late-story-joins-baseline",
         ),
     ],
 )
-def test_zscore(
-    stories: list[tuple[date, float]], expected_n: int, expected_z: float | None
-) -> None:
+def test_zscore(stories: list[tuple[date, float]], expected_z: float | None) -> None:
     events = [
         ev(f"s{i}", s, score, t=(s - MON).days * DAY + 1000.0 * i)  # 2**-1000: gone
         for i, (s, score) in enumerate(stories)
     ]
-    state = run(events, ZCFG)
-    assert state.base_n == expected_n
+    z = read(run(events, ZCFG), ZCFG).zscore
     if expected_z is None:
-        before = run(events[:-1], ZCFG)
-        assert (state.base_n, state.base_mean, state.base_m2) == (
-            before.base_n,
-            before.base_mean,
-            before.base_m2,
-        )
+        assert z is None
     else:
-        assert read(state, ZCFG).zscore == pytest.approx(expected_z, rel=1e-9)
+        assert z == pytest.approx(expected_z, rel=1e-9)
+
+
+def test_zscore_baseline_is_the_last_zscore_sessions() -> None:
+    cfg = StateSettings(fast_half_life_s=1.0, zscore_sessions=2, zscore_min_sessions=2, zscore_min_std=0.01)
+    # D[0] at 5.0 is three sessions back: outside a two-session baseline of 0.1 and 0.3.
+    events = [ev(f"s{i}", s, score, t=(s - MON).days * DAY) for i, (s, score) in enumerate(
+        [(D[0], 5.0), (D[1], 0.1), (D[2], 0.3), (D[3], -0.8)])]
+    expected = (-0.8 - 0.2) / math.sqrt(((0.1 - 0.2) ** 2 + (0.3 - 0.2) ** 2) / 1)
+    assert read(run(events, cfg), cfg).zscore == pytest.approx(expected, rel=1e-9)
+
+
+def test_read_is_the_same_in_any_arrival_order() -> None:
+    cfg = StateSettings(zscore_min_sessions=2)
+    events = [ev(f"s{i}", D[i % 4], ((-1) ** i) * 0.1 * (i % 5), t=(D[i % 4] - MON).days * DAY + 60.0 * i) for i in range(20)]
+    forward, backward = read(run(events, cfg), cfg), read(run(events[::-1], cfg), cfg)
+    assert forward.zscore is not None and backward.zscore is not None
+    assert backward.zscore == pytest.approx(forward.zscore, rel=1e-9)
+    assert backward.score_fast == pytest.approx(forward.score_fast, rel=1e-9)
+    assert backward.linear_window_score == pytest.approx(forward.linear_window_score, rel=1e-9)
+    assert backward.as_of == forward.as_of
 
 
 def test_read_maps_fields() -> None:
@@ -179,11 +187,11 @@ def test_read_maps_fields() -> None:
     assert values.buzz == pytest.approx(1.5, rel=1e-12)
     slow_d = 2 ** (-1 / 72)
     assert values.score_slow == pytest.approx((-0.6 * slow_d + 0.6) / (slow_d + 3), rel=1e-12)
-    assert (values.n_events, values.zscore) == (2, 0.0)
+    assert (values.n_events, values.zscore, values.as_of) == (2, None, 3600.0)
 
 
 def test_empty_state_reads_zero() -> None:
-    assert read(TickerState(), StateSettings()) == SignalValues(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0)
+    assert read(TickerState(), StateSettings()) == SignalValues(0.0, 0.0, 0.0, 0.0, None, 0.0, 0, 0.0)
 
 
 def test_redelivered_story_returns_the_same_state() -> None:
@@ -203,6 +211,32 @@ def test_recent_ids_bounded_and_keeps_the_last_ones() -> None:
     assert applied  # forgotten: a redelivery this old is counted again (documented bound)
 
 
+def test_recent_ids_are_also_bounded_by_event_time() -> None:
+    cfg = StateSettings(recent_ids=16, recent_ids_s=3500.0)  # chunks of 2
+    state = run([ev(f"s{i}", D[0], 0.1, t=600.0 * i) for i in range(8)], cfg)  # 0 .. 4200 s
+    assert state.seen("s7") and state.seen("s6")
+    # s0, s1 (0, 600 s): their chunk's newest story is over 3500 s behind the newest (4200 s).
+    assert not state.seen("s0") and not state.seen("s1")
+    assert state.seen("s2")  # 1200 s: its chunk's newest story (1800 s) is within 3500 s
+
+
+def test_ids_are_remembered_by_a_fixed_size_key() -> None:
+    hostile = "x" * 100_000
+    state = run([ev(hostile, D[0], 0.1)], StateSettings())
+    assert state.seen(hostile) and not state.seen(hostile[:-1])
+    assert all(len(key) == 11 for key in state.recent_ids)
+
+
+def test_a_weight_below_the_minimum_counts_as_zero() -> None:
+    cfg = StateSettings()
+    tiny = ev("a", D[0], -1.5, t=0.0, w=1e-320)
+    assert tiny.weight == 0.0
+    state = run([tiny, ev("b", D[0], 0.2, t=1.0, w=5e-324)], cfg)
+    values = read(state, cfg)
+    assert (values.score_fast, values.score_slow, values.n_events) == (0.0, 0.0, 2)
+    assert values.buzz > 1.9
+
+
 def test_drivers_newest_first_bounded_by_story_time() -> None:
     cfg = StateSettings(driver_stories=2)
     events = [
@@ -215,6 +249,7 @@ def test_drivers_newest_first_bounded_by_story_time() -> None:
     state = run(events, cfg)
     assert state.negatives == (Story("n3", "h3", -0.7, 30.0), Story("n2", "h2", -0.9, 20.0))
     assert state.positives == (Story("p1", "p", 0.3, 11.0),)
+    assert state.negatives[0].event_type == "other" and state.negatives[0].novelty == 1.0
 
 
 @pytest.mark.parametrize(
@@ -224,6 +259,8 @@ def test_drivers_newest_first_bounded_by_story_time() -> None:
         {"t": math.inf},
         {"confidence": -math.inf},
         {"weight": -1.0},
+        {"relevance": math.nan},
+        {"novelty": math.inf},
     ],
 )
 def test_state_event_rejects_non_finite_and_negative_weight(bad: dict) -> None:
@@ -241,7 +278,7 @@ def test_to_dict_round_trips_through_orjson_exactly() -> None:
            w=0.1 * (i % 4))
         for i in range(30)
     ]
-    state = replace(run(events, cfg), last_negative_alert_at=1.7e9 + 1 / 3)
+    state = replace(run(events, cfg), negative_alerts=((1.7e9 + 1 / 3, 2),), positive_alerts=((1.7e9, 1),))
     data = orjson.loads(orjson.dumps(to_dict(state)))
     back = from_dict(data)
     assert back == state
@@ -252,4 +289,4 @@ def test_to_dict_round_trips_through_orjson_exactly() -> None:
 def test_from_dict_rejects_another_version() -> None:
     data = to_dict(TickerState())
     with pytest.raises(ValueError, match="version"):
-        from_dict({**data, "v": 2})
+        from_dict({**data, "v": 1})
