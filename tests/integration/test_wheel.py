@@ -94,6 +94,7 @@ def test_a_worker_comes_up_from_an_empty_directory(
         TICKERTONE_APP_ID=f"{unique_prefix}app",
         TICKERTONE_STAGES="ingest",
         TICKERTONE_METRICS__PORT=str(free_port()),
+        TICKERTONE_HTTP__PORT=str(free_port()),
         **topic_env(unique_prefix),
     )
     log = tmp_path / "worker.log"
