@@ -7,8 +7,8 @@ import argparse
 import signal
 import sys
 import threading
-from functools import partial
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 

@@ -159,4 +159,3 @@ def test_story_without_tickers_is_dead_lettered_by_ingest(
             )
     assert str(letter.reason) == "no_tickers"
     assert orjson.loads(letter.original_bytes())["id"] == stable_id("rss", "wire-1004")
-
