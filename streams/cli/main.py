@@ -157,9 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="exported model dir (env TICKERTONE_SCORING__MODEL; default bundled)")
     p.set_defaults(func=_cmd_worker)
 
-    p = sub.add_parser(
-        "replay", help="publish a CSV or JSONL news file, or a topic's time range (backfill), to the raw topic"
-    )
+    p = sub.add_parser("replay", help="publish a CSV or JSONL news file, or a topic's time range (backfill), to the raw topic")
     p.add_argument("file", type=Path, nargs="?", help="CSV or JSONL news file (or use --from-topic)")
     _add_common(p)
     p.add_argument("--topic", help="target topic (default: the raw topic)")

@@ -158,9 +158,7 @@ class HttpSettings(Section):
     enabled: bool = Field(True, description="serve `/tickers`, `/alerts` and `/health`")
     addr: str = Field("127.0.0.1", description="bind address of the query server; loopback unless told otherwise")
     port: int = Field(6066, ge=0, le=65535, description="port of the query server (0 = a free port, logged at start)")
-    advertised_host: str | None = Field(
-        None, description="host the other workers reach this one at (forwarding); unset = `addr`"
-    )
+    advertised_host: str | None = Field(None, description="host the other workers reach this one at (forwarding); unset = `addr`")
 
 
 class ConnectSettings(Section):
