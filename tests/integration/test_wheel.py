@@ -23,6 +23,7 @@ CARRIED = (
     "inference/model/config.json",
     "schemas/news_item.schema.json",
     "schemas/alert.schema.json",
+    "schemas/http/ticker_state.schema.json",
     "streams/broker/pom.xml",
     "streams/broker/log4j2.yaml",
     "streams/sample/benzinga_headlines.csv",
