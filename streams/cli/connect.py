@@ -24,6 +24,7 @@ def _parse_rss(body: bytes, url: str) -> tuple[str, list[Any]]:
 
 def _cmd_connect(args: argparse.Namespace) -> int:
     from kafka import KafkaProducer
+    from kafka.errors import KafkaError
 
     from streams.cli.main import settings_from_args
     from streams.connect.http_poll import FieldMap, MappingError, parse_api
@@ -65,12 +66,16 @@ def _cmd_connect(args: argparse.Namespace) -> int:
     client_config = kafka_python_config(settings.security)
     producer = KafkaProducer(bootstrap_servers=bootstrap_servers(settings.broker), acks="all", linger_ms=20, **client_config)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # SIGTERM ends the loop after the poll in flight
     try:
         results = run(feeds, producer, topic, TickerFinder(directory), cfg, once=args.once, stop=stop)
     except KeyboardInterrupt:
         results = []
+    except KafkaError as error:  # a refused story: nothing of that poll was recorded, the next run resends it
+        print(f"tickertone connect: Kafka did not take the stories: {error}", file=sys.stderr)
+        return 1
     finally:
+        signal.signal(signal.SIGTERM, previous)
         producer.close()
     if args.once:
         sent = sum(r.sent for r in results)

@@ -5,15 +5,24 @@ run, and the ingest stage dead-lettering a story without tickers as `no_tickers`
 
 from __future__ import annotations
 
+import threading
+import time
+from functools import partial
 from pathlib import Path
 
 import orjson
 import pytest
+from kafka import KafkaProducer
 
 from schemas import DeadLetter, decode
 from streams.cli.main import main
 from streams.connect.items import stable_id
+from streams.connect.poller import Feed, run
+from streams.connect.rss import parse_feed
+from streams.connect.sent_log import SentLog
+from streams.connect.tickers import TickerFinder
 from streams.kafka.admin import ensure_topics
+from streams.settings import ConnectSettings
 from support.feeds import FEEDS, FeedServer
 from support.kafka import TopicReader
 from support.worker import WorkerProcess, wait_until
@@ -159,3 +168,34 @@ def test_story_without_tickers_is_dead_lettered_by_ingest(
             )
     assert str(letter.reason) == "no_tickers"
     assert orjson.loads(letter.original_bytes())["id"] == stable_id("rss", "wire-1004")
+
+
+def test_the_loop_polls_conditionally_and_backs_off_a_failing_feed(
+    kafka_bootstrap: str, unique_prefix: str, tmp_path: Path
+) -> None:
+    """The long-running loop (no --once) for 3 s, polling every 0.2 s: the good feed is asked
+    again and again and answers 304 after the first time; the failing one is asked after 0.2,
+    0.4, 0.8, 0.8 ... s (the 0.8 s cap), not every 0.2 s, and the good one does not wait for it."""
+    raw = f"{unique_prefix}raw"
+    ensure_topics(kafka_bootstrap, [raw], partitions=1)
+    cfg = ConnectSettings(interval_s=0.2, max_backoff_s=0.8, data_dir=tmp_path)
+    with FeedServer() as server, TopicReader(kafka_bootstrap, raw, lambda r: r.value) as reader:
+        good, bad = server.url("rss.xml"), server.url("error")
+        feeds = [
+            Feed(good, "rss", partial(parse_feed, url=good), SentLog(tmp_path / "good", good)),
+            Feed(bad, "rss", partial(parse_feed, url=bad), SentLog(tmp_path / "bad", bad)),
+        ]
+        producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+        stop = threading.Event()
+        loop = threading.Thread(target=run, args=(feeds, producer, raw, TickerFinder(), cfg), kwargs={"stop": stop})
+        loop.start()
+        time.sleep(3.0)
+        stop.set()
+        loop.join(timeout=30)
+        producer.close()
+        assert not loop.is_alive()
+        assert len(reader.read()) == 5  # the feed's stories, once
+    assert server.requests["rss.xml"] >= 6
+    assert server.not_modified["rss.xml"] == server.requests["rss.xml"] - 1
+    assert 3 <= server.requests["error"] <= 7, server.requests  # 15 without the backoff
+    assert feeds[1].errors == server.requests["error"] and feeds[0].errors == 0
