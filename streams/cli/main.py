@@ -14,6 +14,7 @@ from pathlib import Path
 
 from inference.cli import add_model_commands
 from streams.cli.config_cmd import add_config_commands
+from streams.cli.connect import add_connect_commands
 from streams.cli.evaluate_cmd import add_evaluate_command
 from streams.logs import configure_logging
 from streams.settings import CONFIG_ENV, Settings, SettingsError, load_settings
@@ -66,6 +67,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     topic = args.topic or settings.topics.raw
+    if args.from_topic is not None or args.file is None:
+        return _backfill(args, settings, topic)
     sent = replay(
         args.file,
         bootstrap_servers(settings.broker),
@@ -76,6 +79,27 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         producer_config=kafka_python_config(settings.security),
     )
     print(f"sent {sent} messages to {topic}")
+    return 0
+
+
+def _backfill(args: argparse.Namespace, settings: Settings, topic: str) -> int:
+    from streams.cli.backfill import backfill
+    from streams.kafka.clients import bootstrap_servers, kafka_python_config
+    from streams.kafka.time_range import parse_when
+
+    if args.file is not None or args.from_topic is None or args.since is None:
+        print("tickertone replay: give a FILE, or --from-topic TOPIC --since TIME [--until TIME]", file=sys.stderr)
+        return 2
+    try:
+        since = parse_when(args.since)
+        until = parse_when(args.until) if args.until else None
+        sent = backfill(
+            bootstrap_servers(settings.broker), args.from_topic, topic, since, until, kafka_python_config(settings.security)
+        )
+    except ValueError as error:
+        print(f"tickertone replay: {error}", file=sys.stderr)
+        return 2
+    print(f"sent {sent} messages from {args.from_topic} to {topic}")
     return 0
 
 
@@ -133,13 +157,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="exported model dir (env TICKERTONE_SCORING__MODEL; default bundled)")
     p.set_defaults(func=_cmd_worker)
 
-    p = sub.add_parser("replay", help="publish a CSV or JSONL news file to the raw topic")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser("replay", help="publish a CSV or JSONL news file, or a topic's time range (backfill), to the raw topic")
+    p.add_argument("file", type=Path, nargs="?", help="CSV or JSONL news file (or use --from-topic)")
     _add_common(p)
     p.add_argument("--topic", help="target topic (default: the raw topic)")
     p.add_argument("--rate", type=float, help="messages per second (default: as fast as possible)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--by-time", action="store_true", help="CSV: send in publication-time order")
+    p.add_argument("--from-topic", help="backfill: re-publish this topic's records from --since to --until")
+    p.add_argument("--since", help="backfill start: RFC 3339 (2026-03-02T14:30:00Z), a date, epoch seconds or 2h (ago)")
+    p.add_argument("--until", help="backfill end, exclusive (default: the topic's end now)")
     p.set_defaults(func=_cmd_replay)
 
     p = sub.add_parser("tail", help="print a topic's messages as JSON lines")
@@ -160,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_demo)
 
+    add_connect_commands(sub, _add_common)
     add_evaluate_command(sub, _add_common)
     add_config_commands(sub, _add_common)
     add_model_commands(sub)

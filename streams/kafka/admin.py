@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kafka import KafkaAdminClient
@@ -19,8 +19,17 @@ class TopicAdminError(TickertoneError):
     (e.g. a missing ACL, or a replication factor the cluster cannot meet)."""
 
 
-def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 4, **client_config: Any) -> None:
+def ensure_topics(
+    bootstrap: str,
+    names: Iterable[str],
+    partitions: int = 4,
+    configs: Mapping[str, Mapping[str, str]] | None = None,
+    **client_config: Any,
+) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are.
+
+    `configs` gives a topic's configs by name (e.g. `{"signals.latest": {"cleanup.policy":
+    "compact"}}`); they apply when the topic is created here, not to a topic that exists.
 
     The replication factor is the cluster's `default.replication.factor`. `client_config` goes
     to kafka-python's `KafkaAdminClient` (e.g. `security_protocol`, `sasl_mechanism`). Returns
@@ -33,7 +42,10 @@ def ensure_topics(bootstrap: str, names: Iterable[str], partitions: int = 4, **c
         bootstrap_servers=bootstrap_servers(bootstrap).split(","), client_id="tickertone-admin", **client_config
     )
     try:
-        spec = {name: {"num_partitions": partitions, "replication_factor": -1} for name in wanted}
+        spec: dict[str, dict[str, Any]] = {name: {"num_partitions": partitions, "replication_factor": -1} for name in wanted}
+        for name, config in (configs or {}).items():
+            if name in spec:
+                spec[name]["configs"] = dict(config)
         result = admin.create_topics(spec, raise_errors=False)
         for topic in result["topics"]:
             error = for_code(topic["error_code"])

@@ -15,6 +15,7 @@ transport is the compat room's `RewindingTransport`.
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from streams.kafka.state_agent import add_state
 from streams.metrics import Metrics
 from streams.settings import Settings
 
-__all__ = ["MAX_MESSAGE_BYTES", "StageTopics", "create_app", "internal_topic_names"]
+__all__ = ["MAX_MESSAGE_BYTES", "StageTopics", "create_app", "internal_topic_names", "topic_configs"]
 
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 """The largest record the worker produces or fetches. Input up to 1 MB is valid; its dead letter
@@ -54,6 +55,7 @@ class StageTopics:
     scored: faust.TopicT
     signals: faust.TopicT
     alerts: faust.TopicT
+    latest: faust.TopicT
 
 
 def internal_topic_names(settings: Settings) -> list[str]:
@@ -61,7 +63,14 @@ def internal_topic_names(settings: Settings) -> list[str]:
     t = settings.topics
     return [
         t.raw, t.deadletter, valid_topic_name(settings), t.normalized, tagged_topic_name(settings), t.scored, t.signals, t.alerts,
+        t.latest,
     ]
+
+
+def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    """Topic configs the worker creates topics with: `signals.latest` is compacted (one record
+    per ticker survives), every other topic keeps the broker's defaults."""
+    return {settings.topics.latest: {"cleanup.policy": "compact"}}
 
 
 def valid_topic_name(settings: Settings) -> str:
@@ -76,6 +85,8 @@ def tagged_topic_name(settings: Settings) -> str:
 
 def create_app(settings: Settings, metrics: Metrics) -> faust.App:
     """Build the Faust app with the agents of `settings.stages`."""
+    http_host = settings.http.advertised_host or settings.http.addr
+    http_port = settings.http.port or _free_port(settings.http.addr)
     app = faust.App(
         settings.app_id,
         broker=settings.broker,
@@ -89,7 +100,16 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         producer_max_request_size=MAX_MESSAGE_BYTES,
         producer_max_batch_size=PRODUCER_BATCH_BYTES,
         consumer_max_fetch_size=MAX_MESSAGE_BYTES,
-        web_enabled=False,
+        web_enabled=settings.http.enabled,  # the HTTP queries (streams.serve.http)
+        web_bind=settings.http.addr,
+        web_port=http_port,
+        web_host=http_host,
+        canonical_url=f"http://{http_host}:{http_port}",  # how the other workers reach this one
+        web_router_enabled=False,
+        web_tables_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        web_metrics_enabled=False,
         Monitor=OffsetsMonitor,
         # A SIGKILLed worker holds its partitions until its session times out: keep that short
         # so a restarted or surviving worker takes over in seconds, not Kafka's default 45 s.
@@ -105,8 +125,18 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
     if "state" in settings.stages:
         add_novelty(app, settings, metrics, topics)
         add_state(app, settings, metrics, topics)
+    if settings.http.enabled:
+        from streams.serve.http import add_queries  # imports the state agent's table accessor
+
+        add_queries(app, settings)
     _add_monitoring(app, metrics)
     return app
+
+
+def _free_port(addr: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((addr, 0))
+        return int(sock.getsockname()[1])
 
 
 def _topics(app: faust.App, settings: Settings) -> StageTopics:
@@ -130,6 +160,7 @@ def _topics(app: faust.App, settings: Settings) -> StageTopics:
         scored=topic(t.scored),
         signals=topic(t.signals),
         alerts=topic(t.alerts),
+        latest=topic(t.latest),
     )
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import faust
 import orjson
+from faust.types import TableT
 
 from streams.kafka.batches import Outgoing
 from streams.kafka.commit import publish_then_record
@@ -35,16 +36,27 @@ from streams.stages.state.fold import fold_batch
 if TYPE_CHECKING:
     from streams.kafka.app import StageTopics
 
-__all__ = ["add_state"]
+__all__ = ["STATE_TABLE", "add_state", "stored_state"]
+
+STATE_TABLE = "ticker-state-v2"
+"""The state table's name (its changelog: `<app_id>-ticker-state-v2-changelog`)."""
+
+
+def stored_state(table: TableT[bytes, Any], key: bytes) -> TickerState | None:
+    """Read-only: the state the table holds for `key` (None when this worker holds none), for
+    the HTTP queries (`streams.serve`). The agent alone writes the table."""
+    stored = table.get(key)
+    return None if stored is None else from_dict(orjson.loads(stored))
 
 
 def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: StageTopics) -> None:
     """Add the state agent and its table to `app`."""
     state_cfg, alert_cfg = settings.state, settings.alerts
     future_tolerance_s = settings.ingest.future_tolerance_s
-    table = changelogged_table(app, "ticker-state-v2", settings, "ticker -> decayed sentiment state", raw_values=True)
+    table = changelogged_table(app, STATE_TABLE, settings, "ticker -> decayed sentiment state", raw_values=True)
     signals_topic, alerts_topic = topics.signals.get_topic_name(), topics.alerts.get_topic_name()
     deadletter_topic = topics.deadletter.get_topic_name()
+    latest_topic = topics.latest.get_topic_name()
     # Each state kept beside the bytes written for it skips decoding while the table still holds
     # those very bytes. Only the memory store does: a value restored from the changelog is a new
     # object (decoded), and RocksDB returns a new object on every read.
@@ -75,6 +87,7 @@ def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
             out = fold_batch([event.value for event in events], load, state_cfg, alert_cfg, now, future_tolerance_s)
             outputs: list[Outgoing] = [(signals_topic, k, v) for k, v in out.signals]
             outputs += [(alerts_topic, k, v) for k, v in out.alerts]
+            outputs += [(latest_topic, k, v) for k, v in dict(out.signals).items()]  # each ticker's last
             outputs += dead_letters(deadletter_topic, [(events[i], error) for i, error in out.rejected], now, metrics)
             await publish_then_record(app.producer, outputs, partial(store, out.states))
             now_s = time.time()

@@ -13,7 +13,7 @@ import faust
 
 from schemas import Severity
 from streams.kafka.admin import ensure_topics
-from streams.kafka.app import create_app, internal_topic_names
+from streams.kafka.app import create_app, internal_topic_names, topic_configs
 from streams.kafka.clients import bootstrap_servers, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
 from streams.metrics import Metrics, serve
@@ -41,9 +41,12 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
         bootstrap_servers(settings.broker),
         internal_topic_names(settings),
         settings.topics.partitions,
+        topic_configs(settings),
         **kafka_python_config(settings.security),
     )
     app = create_app(settings, metrics)
+    if settings.http.enabled:
+        log.info("queries on %s (served once the worker is ready)", str(app.conf.canonical_url).rstrip("/") + "/health")
     metrics.up.set(1)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     try:

@@ -11,6 +11,8 @@ from streams.settings.load import load_settings
 from streams.settings.model import (
     STAGES,
     AlertSettings,
+    ConnectSettings,
+    HttpSettings,
     IngestSettings,
     MetricsSettings,
     ScoringSettings,
@@ -26,6 +28,8 @@ __all__ = [
     "CONFIG_ENV",
     "STAGES",
     "AlertSettings",
+    "ConnectSettings",
+    "HttpSettings",
     "IngestSettings",
     "MetricsSettings",
     "ScoringSettings",

@@ -3,12 +3,14 @@ output; a test keeps them equal), and the effective values with secrets masked."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
 from streams.settings.model import Settings
+from streams.settings.paths import state_dir
 from streams.settings.sources import CONFIG_ENV, LEGACY_NAMES, env_name
 
 __all__ = ["effective_settings", "settings_table", "variable_names"]
@@ -25,8 +27,9 @@ def _sections() -> list[tuple[str | None, type[BaseModel]]]:
 
 
 def _default(field: FieldInfo) -> str:
-    if field.default_factory is not None:  # only data_dir: a per-user path
-        return "`$XDG_STATE_HOME/tickertone/worker` (`~/.local/state/tickertone/worker`)"
+    if field.default_factory is not None:  # the per-user paths: data_dir, connect.data_dir
+        sub = Path(field.get_default(call_default_factory=True)).relative_to(state_dir()).as_posix()
+        return f"`$XDG_STATE_HOME/tickertone/{sub}` (`~/.local/state/tickertone/{sub}`)"
     value = field.default
     if value is None:
         return "unset"

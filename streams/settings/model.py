@@ -20,6 +20,8 @@ from streams.settings.sources import LegacyEnvSource, TomlFileSource
 __all__ = [
     "STAGES",
     "AlertSettings",
+    "ConnectSettings",
+    "HttpSettings",
     "IngestSettings",
     "MetricsSettings",
     "ScoringSettings",
@@ -52,6 +54,9 @@ class TopicSettings(Section):
     scored: str = Field("news.scored", min_length=1, description="ScoredNews, one per story x ticker")
     signals: str = Field("signals.ticker", min_length=1, description="TickerSignal output")
     alerts: str = Field("alerts.negative", min_length=1, description="Alert output")
+    latest: str = Field(
+        "signals.latest", min_length=1, description="compacted: the newest TickerSignal per ticker (one record per key)"
+    )
     partitions: int = Field(4, ge=1, description="partitions of every topic the worker creates")
 
 
@@ -165,6 +170,33 @@ class MetricsSettings(Section):
     addr: str = Field("127.0.0.1", description="bind address of `/metrics`; loopback unless told otherwise")
 
 
+class HttpSettings(Section):
+    """The worker's live state queries over HTTP (DESIGN.md "HTTP API")."""
+
+    enabled: bool = Field(True, description="serve `/tickers`, `/alerts` and `/health`")
+    addr: str = Field("127.0.0.1", description="bind address of the query server; loopback unless told otherwise")
+    port: int = Field(6066, ge=0, le=65535, description="port of the query server (0 = a free port, logged at start)")
+    advertised_host: str | None = Field(None, description="host the other workers reach this one at (forwarding); unset = `addr`")
+
+
+class ConnectSettings(Section):
+    """Feed connectors (`tickertone connect`)."""
+
+    interval_s: Positive = Field(60.0, description="time between two polls of a feed (s)")
+    timeout_s: Positive = Field(30.0, description="HTTP request timeout (s)")
+    max_backoff_s: Positive = Field(900.0, description="longest wait after repeated errors (s); the wait doubles per error")
+    data_dir: Path = Field(
+        default_factory=lambda: state_dir() / "connect",
+        description="what each feed sent and its validators, kept across restarts",
+    )
+    user_agent: str = Field("tickertone-connect", min_length=1, description="User-Agent of the feed requests")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+
 class SecuritySettings(Section):
     """Kafka security for the worker and every client (replay, tail, topic admin)."""
 
@@ -213,6 +245,8 @@ class Settings(BaseSettings):
     state: StateSettings = StateSettings()
     alerts: AlertSettings = AlertSettings()
     metrics: MetricsSettings = MetricsSettings()
+    http: HttpSettings = HttpSettings()
+    connect: ConnectSettings = ConnectSettings()
     security: SecuritySettings = SecuritySettings()
 
     @field_validator("stages", mode="before")

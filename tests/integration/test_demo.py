@@ -21,7 +21,7 @@ def _listening(port: int) -> bool:
 
 
 def test_demo_shows_signals_and_alerts_and_stops_cleanly_on_sigterm(kafka_jars: Path, free_port: int, tmp_path: Path) -> None:
-    env = {**os.environ, "TICKERTONE_METRICS__PORT": "0"}
+    env = {**os.environ, "TICKERTONE_METRICS__PORT": "0", "TICKERTONE_HTTP__PORT": "0"}
     demo = subprocess.Popen(
         [sys.executable, "-m", "streams", "demo", "--port", str(free_port), "--dir", str(tmp_path / "demo")],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -23,6 +23,7 @@ CARRIED = (
     "inference/model/config.json",
     "schemas/news_item.schema.json",
     "schemas/alert.schema.json",
+    "schemas/http/ticker_state.schema.json",
     "streams/broker/pom.xml",
     "streams/broker/log4j2.yaml",
     "streams/sample/benzinga_headlines.csv",
@@ -94,6 +95,7 @@ def test_a_worker_comes_up_from_an_empty_directory(
         TICKERTONE_APP_ID=f"{unique_prefix}app",
         TICKERTONE_STAGES="ingest",
         TICKERTONE_METRICS__PORT=str(free_port()),
+        TICKERTONE_HTTP__PORT=str(free_port()),
         **topic_env(unique_prefix),
     )
     log = tmp_path / "worker.log"

@@ -15,7 +15,7 @@ from streams.kafka.clients import bootstrap_servers
 
 __all__ = ["WorkerProcess", "free_port", "topic_env", "wait_until"]
 
-TOPIC_KEYS = ("RAW", "DEADLETTER", "NORMALIZED", "SCORED", "SIGNALS", "ALERTS")
+TOPIC_KEYS = ("RAW", "DEADLETTER", "NORMALIZED", "SCORED", "SIGNALS", "ALERTS", "LATEST")
 
 
 def free_port() -> int:
@@ -35,6 +35,7 @@ class WorkerProcess:
 
     def __init__(self, bootstrap: str, prefix: str, data_dir: Path, stages: str, **env: str) -> None:
         self.metrics_port = free_port()
+        self.http_port = free_port()
         self.log_path = data_dir / "worker.log"
         self.env = {
             **os.environ,
@@ -43,6 +44,7 @@ class WorkerProcess:
             "TICKERTONE_APP_ID": f"{prefix}app",
             "TICKERTONE_DATA_DIR": str(data_dir / "state"),
             "TICKERTONE_METRICS__PORT": str(self.metrics_port),
+            "TICKERTONE_HTTP__PORT": str(self.http_port),
             "TICKERTONE_STAGES": stages,
             **env,
         }
@@ -63,6 +65,11 @@ class WorkerProcess:
     def group(self) -> str:
         """The app id, which is also the worker's consumer group."""
         return self.env["TICKERTONE_APP_ID"]
+
+    @property
+    def url(self) -> str:
+        """The base URL of the worker's HTTP queries (`streams.serve.http`)."""
+        return f"http://127.0.0.1:{self.http_port}"
 
     def pid(self) -> int | None:
         """The process id of the running worker, None when it is not running."""

@@ -88,6 +88,10 @@ class SymbolDirectory:
     def __len__(self) -> int:
         return len(self._companies)
 
+    def companies(self) -> list[Company]:
+        """Every company, by ticker (the feed connectors index their names)."""
+        return [self._companies[ticker] for ticker in sorted(self._companies)]
+
     @classmethod
     def load(cls, csv_path: Path | None = None, builtin: bool = True) -> SymbolDirectory:
         """The built-in directory (when `builtin`) overlaid with the user's CSV rows."""

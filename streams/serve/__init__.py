@@ -1,0 +1,1 @@
+"""Serving the worker's state to people and programs: the HTTP queries (`streams.serve.http`)."""
