@@ -10,10 +10,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from streams.evaluate import HEADLINE_HORIZONS, HORIZONS
-from streams.evaluate.metrics import ic_summary
 from streams.evaluate.run import Evaluation, ScorerRun
 
-__all__ = ["plot_ic_by_horizon", "plot_ic_over_time", "plot_quantiles", "plot_ticker", "save"]
+__all__ = ["plot_ic_by_horizon", "plot_ic_over_time", "plot_quantiles", "plot_ticker", "plot_equity", "plot_decay", "save"]
 
 _DPI = 100
 _ROLLING_ICS = 120  # the IC-over-time line: mean of the last 120 session ICs
@@ -32,8 +31,12 @@ def plot_ic_over_time(runs: list[ScorerRun], signal: str, path: Path) -> Path:
     for ax, h in zip(axes, HEADLINE_HORIZONS, strict=True):
         for run in runs:
             ics = run.ics[(signal, h)]
-            ax.plot(pd.to_datetime(ics.index), ics.rolling(_ROLLING_ICS, min_periods=_ROLLING_ICS // 2).mean(),
-                    label=run.label, linewidth=1)
+            ax.plot(
+                pd.to_datetime(ics.index),
+                ics.rolling(_ROLLING_ICS, min_periods=_ROLLING_ICS // 2).mean(),
+                label=run.label,
+                linewidth=1,
+            )
         ax.axhline(0, color="grey", linewidth=0.6)
         ax.set_ylabel(f"IC, {h} session{'s' * (h > 1)}")
         ax.legend(loc="upper left", fontsize=8)
@@ -46,13 +49,13 @@ def plot_ic_by_horizon(runs: list[ScorerRun], signal: str, path: Path) -> Path:
     ax = fig.subplots()
     width = 0.8 / len(runs)
     for i, run in enumerate(runs):
-        summaries = [ic_summary(run.ics[(signal, h)]) for h in HORIZONS]
-        errors = [1.96 * s.std / math.sqrt(s.n) if s.n > 1 else 0.0 for s in summaries]
+        summaries = [run.hac[(signal, h)] for h in HORIZONS]
+        errors = [1.96 * s.se if not math.isnan(s.se) else 0.0 for s in summaries]
         xs = [j + (i - (len(runs) - 1) / 2) * width for j in range(len(HORIZONS))]
         ax.bar(xs, [s.mean for s in summaries], width, yerr=errors, capsize=3, label=run.label)
     ax.set_xticks(range(len(HORIZONS)), [f"{h}" for h in HORIZONS])
     ax.set_xlabel("horizon (sessions)")
-    ax.set_ylabel("mean IC (95% interval)")
+    ax.set_ylabel("mean IC (95% Newey-West)")
     ax.axhline(0, color="grey", linewidth=0.6)
     ax.set_title(f"IC of {signal} by horizon")
     ax.legend(fontsize=8)
@@ -96,3 +99,40 @@ def plot_ticker(e: Evaluation, ticker: str, path: Path) -> Path:
     ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", fontsize=7)
     ax.set_title(ticker)
     return save(fig, path)
+
+
+def plot_equity(run: ScorerRun, cost_bp: float, path: Path) -> Path:
+    """Compounded equity of each book of one scorer at `cost_bp` per side (log scale)."""
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots()
+    for book, by_cost in run.books.items():
+        net = by_cost[cost_bp]["net"]
+        if net.empty:
+            continue
+        style = {"color": "black", "linewidth": 1.2} if book == "universe" else {"linewidth": 1.0}
+        ax.plot(pd.to_datetime(net.index), (1.0 + net).cumprod().to_numpy(), label=book, **style)
+    ax.set_yscale("log")
+    ax.axhline(1.0, color="grey", linewidth=0.6)
+    ax.set_ylabel("equity (start = 1, log scale)")
+    ax.set_title(f"{run.label}: daily books, {cost_bp:g} bp per side")
+    ax.legend(loc="upper left", fontsize=8)
+    return save(fig, path)
+
+
+def plot_decay(runs: list[ScorerRun], path: Path) -> Path:
+    """The IC decay matrix of each scorer as a heat map (one panel each, one colour scale)."""
+    fig = Figure(figsize=(10, 2.0 + 1.9 * len(runs)))
+    axes = fig.subplots(len(runs), 1, squeeze=False)[:, 0]
+    limit = max(float(abs(run.decay).max().max()) for run in runs) or 0.01
+    image = None
+    for ax, run in zip(axes, runs, strict=True):
+        image = ax.imshow(run.decay.to_numpy(dtype=float), cmap="RdBu", vmin=-limit, vmax=limit, aspect="auto")
+        ax.set_yticks(range(len(run.decay.index)), list(run.decay.index), fontsize=8)
+        ax.set_xticks(range(len(run.decay.columns)), [str(c) for c in run.decay.columns], fontsize=8)
+        ax.set_title(f"{run.label}: mean IC with the return of session h after entry", fontsize=9)
+    axes[-1].set_xlabel("h (sessions after entry)")
+    if image is not None:
+        fig.colorbar(image, ax=list(axes), label="mean IC", shrink=0.8)
+        fig.set_layout_engine("constrained")
+    fig.savefig(path, dpi=_DPI, metadata={"Software": None})
+    return path
