@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FormatStrFormatter
 
 from streams.evaluate import HEADLINE_HORIZONS, HORIZONS
 from streams.evaluate.run import Evaluation, ScorerRun
@@ -83,7 +85,7 @@ def plot_ticker(e: Evaluation, ticker: str, path: Path) -> Path:
     close = e.market.closes[ticker]
     first = min(run.samples.loc[run.samples["ticker"] == ticker, "session"].min() for run in e.runs)
     close = close[close.index >= first]
-    fig = Figure(figsize=(9, 2.8))
+    fig = Figure(figsize=(9, 3.2))
     ax = fig.subplots()
     ax.plot(pd.to_datetime(close.index), close.to_numpy(), color="black", linewidth=0.8, label="close")
     ax.set_ylabel("close")
@@ -96,9 +98,32 @@ def plot_ticker(e: Evaluation, ticker: str, path: Path) -> Path:
     right.set_ylabel(e.options.signal)
     right.axhline(0, color="grey", linewidth=0.4)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
-    ax.legend(handles, [str(h.get_label()) for h in handles], loc="upper left", fontsize=7)
-    ax.set_title(ticker)
+    # Above the axes, in one row beside the title: inside, it hid the first months of the price.
+    ax.legend(
+        handles,
+        [str(h.get_label()) for h in handles],
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncol=len(handles),
+        fontsize=7,
+        frameon=False,
+    )
+    # A ticker with a few weeks of prices gets full dates as ticks: slant them so they never overlap.
+    if (close.index[-1] - close.index[0]).days < 365:
+        fig.autofmt_xdate(rotation=30)
+    ax.set_title(ticker, loc="left")
     return save(fig, path)
+
+
+# Books drawn over each other (top-10, top-20 and top-all are one book when sessions hold few
+# names) stay visible through their line styles.
+_BOOK_STYLES: dict[str, dict[str, Any]] = {
+    "long-short": {"color": "tab:blue", "linewidth": 1.0},
+    "top-10": {"color": "tab:orange", "linewidth": 2.2},
+    "top-20": {"color": "tab:green", "linewidth": 1.2, "linestyle": "--"},
+    "top-all": {"color": "tab:red", "linewidth": 0.8, "linestyle": ":"},
+    "universe": {"color": "black", "linewidth": 1.2},
+}
 
 
 def plot_equity(run: ScorerRun, cost_bp: float, path: Path) -> Path:
@@ -109,12 +134,15 @@ def plot_equity(run: ScorerRun, cost_bp: float, path: Path) -> Path:
         net = by_cost[cost_bp]["net"]
         if net.empty:
             continue
-        style = {"color": "black", "linewidth": 1.2} if book == "universe" else {"linewidth": 1.0}
-        ax.plot(pd.to_datetime(net.index), (1.0 + net).cumprod().to_numpy(), label=book, **style)
+        ax.plot(pd.to_datetime(net.index), (1.0 + net).cumprod().to_numpy(), label=book, **_BOOK_STYLES.get(book, {}))
     ax.set_yscale("log")
+    # Plain numbers on the log axis: "4", not "4 x 10^0".
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
+    ax.tick_params(axis="y", which="minor", labelsize=7)
     ax.axhline(1.0, color="grey", linewidth=0.6)
     ax.set_ylabel("equity (start = 1, log scale)")
-    ax.set_title(f"{run.label}: daily books, {cost_bp:g} bp per side")
+    ax.set_title(f"{run.label}: daily books on the signal, {cost_bp:g} bp per side")
     ax.legend(loc="upper left", fontsize=8)
     return save(fig, path)
 

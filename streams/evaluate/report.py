@@ -214,9 +214,9 @@ def _markdown(
         "",
         "## By event type",
         "",
-        "Story level: each story x ticker's score (the event-aware score) against the return from the close "
-        "of the session it acts on, per lead event type (`other`: none found). IC: Spearman over all its "
-        "stories (blank below 10); hit: share of non-zero scores whose sign the return's matches. "
+        "Story level: each story x ticker's score (the event-aware score) against the return of a signal read "
+        f"at the close of the session it acts on ({o.execution}), per lead event type (`other`: none found). "
+        "IC: Spearman over all its stories (blank below 10); hit: share of non-zero scores whose sign the return's matches. "
         "The `model-*` weightings have the same stories as `model`: weighting changes the state, not a story's score.",
         "",
         *_table(
