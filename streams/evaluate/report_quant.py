@@ -108,7 +108,9 @@ def portfolio_lines(e: Evaluation, figures: dict[str, Path]) -> list[str]:
         f"({e.options.quantiles} quantiles); **top-N** long-only, equal weight on the N names with the highest "
         "positive signal (`all`: every positive name; cash when none); **universe** equal weight on every name with "
         "a signal and a return. Cost per side in bp times turnover (sum of |weight change|, one way); annual return "
-        "= mean x 252, Sharpe and Sortino annualised, maximum drawdown of the compounded curve "
+        "= mean x 252 (arithmetic), compounded = the equity curve's annual growth (far lower for a volatile book: "
+        "the long-short book holds a few small caps on each side), t = Newey-West t of the mean daily net "
+        "return (bold: significant at 5%), Sharpe and Sortino annualised, maximum drawdown of the compounded curve "
         "(`streams/evaluate/portfolios.py`). The sample's sessions hold few names, so top-10, top-20 and top-all "
         "are nearly always the same book; the weightings are shown long-short only.",
         "",
@@ -116,6 +118,11 @@ def portfolio_lines(e: Evaluation, figures: dict[str, Path]) -> list[str]:
         "",
         *(f"![Equity, {label}]({path.as_posix()})" for label, path in figures.items()),
     ]
+
+
+def _t_cell(t: float) -> str:
+    text = num(t, 2)
+    return f"**{text}**" if not math.isnan(t) and abs(t) > 1.96 else text
 
 
 def decay_lines(e: Evaluation, figure: Path) -> list[str]:

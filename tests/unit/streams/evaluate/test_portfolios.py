@@ -52,6 +52,7 @@ def test_the_long_short_book_by_hand() -> None:
     assert s.sortino == pytest.approx(0.00473333 / 0.0144338 * math.sqrt(252), rel=1e-5)  # 5.2057
     # equity 1 -> 1.0096 -> 1.03948416 -> 1.01349706: the drawdown from the peak is the last day's -2.5%
     assert s.max_drawdown == pytest.approx(-0.025)
+    assert s.cagr == pytest.approx(1.013497056 ** (252 / 3) - 1)  # final equity ^ (252 / n) - 1
     assert s.turnover == pytest.approx(4.0 / 3) and s.n == 3
 
 
