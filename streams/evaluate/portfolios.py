@@ -30,6 +30,7 @@ from streams.evaluate.hac import hac_mean
 
 __all__ = [
     "COSTS_BP",
+    "PERIODS",
     "TOP_N",
     "PortfolioStats",
     "book_weights",
@@ -42,7 +43,7 @@ __all__ = [
 
 COSTS_BP = (0.0, 1.0, 2.0, 3.0)  # per side, as in the small-cap media-sentiment study
 TOP_N: tuple[int | None, ...] = (10, 20, None)
-PERIODS = 252
+PERIODS = 252  # sessions a year
 
 
 def _universe(samples: pd.DataFrame, signal: str, ret: str) -> pd.DataFrame:

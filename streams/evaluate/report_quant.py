@@ -10,11 +10,13 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
+
 from streams.evaluate import HEADLINE_HORIZONS, HORIZONS, IC_FIELDS, WEIGHTINGS
 from streams.evaluate.breakdowns import BREAKDOWNS
-from streams.evaluate.hac import SIGNIFICANCE, hac_lag
+from streams.evaluate.hac import SIGNIFICANCE, hac_lag, hac_mean
 from streams.evaluate.metrics import ic_summary
-from streams.evaluate.portfolios import COSTS_BP, portfolio_stats
+from streams.evaluate.portfolios import COSTS_BP, PERIODS, portfolio_stats
 from streams.evaluate.prices import EXECUTIONS
 from streams.evaluate.run import Evaluation, ScorerRun
 from streams.evaluate.tables import hac_cell, num, pct, table
@@ -90,16 +92,20 @@ def portfolio_lines(e: Evaluation, figures: dict[str, Path]) -> list[str]:
         for book, by_cost in books.items():
             for cost in COSTS_BP:
                 s = portfolio_stats(by_cost[cost])
+                excess = _excess(by_cost[cost], run.books["universe"][cost]) if book.startswith("top-") else "-"
                 rows.append(
                     [
                         run.label,
                         book,
                         f"{cost:g}",
                         pct(s.annual_return),
+                        pct(s.cagr),
+                        _t_cell(s.t),
                         num(s.sharpe, 2),
                         num(s.sortino, 2),
                         pct(s.max_drawdown),
                         f"{s.turnover:.2f}",
+                        excess,
                     ]
                 )
     return [
@@ -110,14 +116,39 @@ def portfolio_lines(e: Evaluation, figures: dict[str, Path]) -> list[str]:
         "a signal and a return. Cost per side in bp times turnover (sum of |weight change|, one way); annual return "
         "= mean x 252 (arithmetic), compounded = the equity curve's annual growth (far lower for a volatile book: "
         "the long-short book holds a few small caps on each side), t = Newey-West t of the mean daily net "
-        "return (bold: significant at 5%), Sharpe and Sortino annualised, maximum drawdown of the compounded curve "
+        "return (bold: significant at 5%; a long-only book's own return holds the market's), vs universe = the "
+        "top-N book's annualised mean daily return over the universe's at the same cost, with its Newey-West t "
+        "(the figure that says whether conviction adds anything), Sharpe and Sortino annualised, maximum "
+        "drawdown of the compounded curve "
         "(`streams/evaluate/portfolios.py`). The sample's sessions hold few names, so top-10, top-20 and top-all "
         "are nearly always the same book; the weightings are shown long-short only.",
         "",
-        *table(["scorer", "book", "bp/side", "annual return", "Sharpe", "Sortino", "max drawdown", "turnover/session"], rows),
+        *table(
+            [
+                "scorer",
+                "book",
+                "bp/side",
+                "annual return",
+                "compounded",
+                "t (HAC)",
+                "Sharpe",
+                "Sortino",
+                "max drawdown",
+                "turnover/session",
+                "vs universe (t)",
+            ],
+            rows,
+        ),
         "",
         *(f"![Equity, {label}]({path.as_posix()})" for label, path in figures.items()),
     ]
+
+
+def _excess(book: pd.DataFrame, universe: pd.DataFrame) -> str:
+    """Annualised mean of the book's daily net return over the universe's, with its Newey-West t."""
+    difference = (book["net"] - universe["net"].reindex(book.index)).dropna()
+    stat = hac_mean(difference, horizon=1)
+    return f"{pct(stat.mean * PERIODS)} ({_t_cell(stat.t)})"
 
 
 def _t_cell(t: float) -> str:
@@ -224,13 +255,18 @@ def source_weight_lines(e: Evaluation, written: Path | None) -> list[str]:
         "",
         *table(["source", "training stories", "IC", "t", "weight"], rows),
         "",
-        f"The bundled sample has {len(rows)} source{'s' * (len(rows) != 1)}, so this is the mechanics only; the "
-        "method is tested on synthetic news from several sources with known informativeness "
-        "(`tests/unit/streams/evaluate/test_source_weights.py`). "
+        ("This news file has a single source, so this shows the mechanics only; " if len(rows) == 1 else f"{len(rows)} sources; ")
+        + "the method is tested on synthetic news from several sources with known informativeness "
+        '(`tests/unit/streams/evaluate/test_source_weights.py`, DESIGN.md "Evaluation"). '
         + (
             f"The weights are written to `{written.name}` beside this report; a worker loads such a file with "
             "`TICKERTONE_STORY__SOURCE_WEIGHTS` (SETTINGS.md). They are not applied to this report's figures."
             if written is not None
+            else ""
+        )
+        + (
+            " Every source seen here got weight 0: loading this file would silence them all, so do not."
+            if learned.weights.weights and not any(learned.weights.weights.values())
             else ""
         ),
     ]
