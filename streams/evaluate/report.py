@@ -354,6 +354,7 @@ def _headline_rows(runs: list[ScorerRun], signal: str) -> list[list[str]]:
             [f"ICIR, {h}s", *(_num(s.icir, 3) for s in ics)],
             [f"IC > 0 share, {h}s", *(_pct(s.positive) for s in ics)],
             [f"n sessions, {h}s", *(f"{s.n:,}" for s in ics)],
+            [f"IC lag-1 autocorrelation, {h}s", *(_num(_autocorrelation(run.ics[(signal, h)]), 2) for run in runs)],
             [f"top - bottom quantile, {h}s (bp)", *(hac_interval(run.spread_hac[h], 1e4, 1) for run in runs)],
             [f"spread > 0 share, {h}s", *(_pct(run.quantiles[h].spread_positive) for run in runs)],
             [f"hit rate, {h}s (samples)", *(f"{_pct(run.hits[h][0])} ({run.hits[h][1]:,})" for run in runs)],
@@ -374,6 +375,11 @@ def _horizon_rows(runs: list[ScorerRun], signal: str) -> list[list[str]]:
             cells.append(f"{_num(s.mean)} / {_num(s.icir, 3)} / {_pct(s.positive)} / {s.n:,}")
         rows.append([f"{h} session{'s' * (h > 1)}", *cells])
     return rows
+
+
+def _autocorrelation(ics: pd.Series) -> float:
+    """Lag-1 autocorrelation of the session ICs: what the naive t ignores (overlap and a slow signal)."""
+    return float(ics.autocorr(1)) if len(ics) > 2 else math.nan
 
 
 def _hac_rows(runs: list[ScorerRun]) -> list[list[str]]:
