@@ -50,7 +50,17 @@ from streams.stages.exchange_time import ExchangeMap, session_closes
 from streams.stages.score import StoryContext, load_configured_scorer
 from streams.stages.story.source_weights import SourceWeights
 
-__all__ = ["Options", "Market", "ScorerRun", "LearnedWeights", "Evaluation", "load_market", "run_scorer", "evaluate"]
+__all__ = [
+    "Options",
+    "Market",
+    "ScorerRun",
+    "LearnedWeights",
+    "Evaluation",
+    "load_market",
+    "run_scorer",
+    "learn_weights",
+    "evaluate",
+]
 
 
 @dataclass(frozen=True)
