@@ -10,7 +10,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from streams.evaluate import BUNDLED_NEWS, BUNDLED_PRICES, DEFAULT_BENCHMARK, DEFAULT_SIGNAL, IC_FIELDS, SCORERS
+from streams.evaluate import (
+    BUNDLED_NEWS,
+    BUNDLED_PRICES,
+    DEFAULT_BENCHMARK,
+    DEFAULT_EXECUTION,
+    DEFAULT_SIGNAL,
+    EXECUTIONS,
+    IC_FIELDS,
+    SCORERS,
+    WEIGHT_METHODS,
+)
 
 __all__ = ["add_evaluate_command"]
 
@@ -25,6 +35,18 @@ def add_evaluate_command(sub: Any, add_common: Callable[..., None]) -> None:
     p.add_argument("--signal", choices=IC_FIELDS, default=DEFAULT_SIGNAL, help=f"field judged (default {DEFAULT_SIGNAL})")
     p.add_argument("--scorer", action="append", choices=SCORERS, help="repeat for several (default: all of them)")
     p.add_argument("--benchmark", default=DEFAULT_BENCHMARK, help=f"returns in excess of its (default {DEFAULT_BENCHMARK})")
+    p.add_argument(
+        "--execution",
+        choices=EXECUTIONS,
+        default=DEFAULT_EXECUTION,
+        help=f"when a signal read at a close trades: that close, the next open or the next close (default {DEFAULT_EXECUTION})",
+    )
+    p.add_argument(
+        "--weight-method",
+        choices=WEIGHT_METHODS,
+        default=WEIGHT_METHODS[0],
+        help="how source weights are learned: t >= 2.5 filter or shrunk t (default filter)",
+    )
     p.add_argument("--model", type=Path, help="exported model dir (env TICKERTONE_SCORING__MODEL; default bundled)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=_cmd_evaluate)
@@ -37,8 +59,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         from streams.evaluate.report import write_report
         from streams.evaluate.run import Options, evaluate
     except ImportError as error:
-        print(f"tickertone evaluate needs the eval extra ({error.name} is missing): pip install 'tickertone[eval]'",
-              file=sys.stderr)
+        print(
+            f"tickertone evaluate needs the eval extra ({error.name} is missing): pip install 'tickertone[eval]'", file=sys.stderr
+        )
         return 2
     settings = settings_from_args(args)
     scorers = tuple(dict.fromkeys(args.scorer or SCORERS))
@@ -48,6 +71,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         signal=args.signal,
         scorers=scorers,
         benchmark=args.benchmark,
+        execution=args.execution,
+        weight_method=args.weight_method,
         ingest=settings.ingest,
         scoring=settings.scoring,
         state=settings.state,
@@ -70,6 +95,8 @@ def _shown_command(args: argparse.Namespace, scorers: tuple[str, ...], symbols: 
         ("--prices", args.prices, BUNDLED_PRICES),
         ("--signal", args.signal, DEFAULT_SIGNAL),
         ("--benchmark", args.benchmark, DEFAULT_BENCHMARK),
+        ("--execution", args.execution, DEFAULT_EXECUTION),
+        ("--weight-method", args.weight_method, WEIGHT_METHODS[0]),
     ):
         if value != default:
             command += [flag, str(value)]

@@ -22,6 +22,7 @@ __all__ = [
     "quantile_returns",
     "hit_rate",
     "construct_validity",
+    "by_group",
     "by_event_type",
 ]
 
@@ -80,12 +81,14 @@ def ic_summary(ics: pd.Series) -> ICSummary:
 @dataclass(frozen=True)
 class QuantileSummary:
     """Mean return per signal quantile (1 = lowest signal), averaged over sessions; the mean
-    top-minus-bottom spread, the share of sessions where it is above 0, and its session count."""
+    top-minus-bottom spread, the share of sessions where it is above 0, its session count, and the
+    per-session spreads (session-indexed, for the HAC interval)."""
 
     means: pd.Series
     spread: float
     spread_positive: float
     n_sessions: int
+    spreads: pd.Series
 
 
 def quantile_returns(samples: pd.DataFrame, signal: str, ret: str, quantiles: int = 5) -> QuantileSummary:
@@ -107,6 +110,7 @@ def quantile_returns(samples: pd.DataFrame, signal: str, ret: str, quantiles: in
         spread=float(spreads.mean()) if len(spreads) else math.nan,
         spread_positive=float((spreads > 0).mean()) if len(spreads) else math.nan,
         n_sessions=len(spreads),
+        spreads=spreads,
     )
 
 
@@ -119,25 +123,32 @@ def hit_rate(samples: pd.DataFrame, signal: str, ret: str) -> tuple[float, int]:
     return float((np.sign(data[signal]) == np.sign(data[ret])).mean()), len(data)
 
 
-def by_event_type(stories: pd.DataFrame, horizons: Sequence[int]) -> pd.DataFrame:
-    """Story-level IC and hit rate per event type.
+def by_group(stories: pd.DataFrame, column: str, horizons: Sequence[int]) -> pd.DataFrame:
+    """Story-level IC, hit rate and mean return per value of `column`.
 
-    `stories`: one row per story x ticker with `event_type`, `score` and `ret_<h>` (the return
-    from the close of the session the story acts on). Per type and horizon: `ic_<h>` the
-    Spearman correlation of score and return over all its stories (NaN below 10 pairs),
-    `hit_<h>` the share of non-zero scores whose sign the return's matches; `n` the stories.
+    `stories`: one row per story x ticker with `column`, `score` and `ret_<h>` (the return
+    from the session the story acts on). Per value and horizon: `ic_<h>` the Spearman
+    correlation of score and return over all its stories (NaN below 10 pairs), `hit_<h>` the
+    share of non-zero scores whose sign the return's matches, `ret_<h>` the mean return; `n`
+    the stories.
     """
     rows = []
-    for event_type, group in stories.groupby("event_type", sort=True):
-        row: dict[str, object] = {"event_type": event_type, "n": len(group)}
+    for value, group in stories.groupby(column, sort=True):
+        row: dict[str, object] = {column: value, "n": len(group)}
         for h in horizons:
             data = group.dropna(subset=["score", f"ret_{h}"])
             ranks = data[["score", f"ret_{h}"]].rank()
             enough = len(ranks) >= 10
             row[f"ic_{h}"] = _correlation(ranks["score"].to_numpy(), ranks[f"ret_{h}"].to_numpy()) if enough else math.nan
             row[f"hit_{h}"] = hit_rate(data, "score", f"ret_{h}")[0]
+            row[f"ret_{h}"] = float(data[f"ret_{h}"].mean()) if len(data) else math.nan
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def by_event_type(stories: pd.DataFrame, horizons: Sequence[int]) -> pd.DataFrame:
+    """`by_group` on `event_type`."""
+    return by_group(stories, "event_type", horizons)
 
 
 def construct_validity(

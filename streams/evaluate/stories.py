@@ -26,11 +26,12 @@ from streams.settings import StorySettings
 from streams.stages.exchange_time import ExchangeMap
 from streams.stages.ingest import Origin, ingest
 from streams.stages.novelty import fold_novelty
-from streams.stages.score import SOURCE_WEIGHT, StoryContext, scored_news
+from streams.stages.score import StoryContext, scored_news
 from streams.stages.state import StateEvent
 from streams.stages.state.fold import state_event
 from streams.stages.story import effective_weight
 from streams.stages.story.novelty import Chains
+from streams.stages.story.source_weights import SourceWeights
 
 __all__ = ["StoryScorer", "LoadedNews", "ScoredStories", "load_news", "reweighted", "score_events"]
 
@@ -121,12 +122,15 @@ def score_events(
 
 def reweighted(scored: ScoredStories, relevance: bool, novelty: bool, settings: StorySettings) -> ScoredStories:
     """The same stories, their weight the effective weight with only the chosen factors."""
-    cfg = settings.model_copy(update={
-        "relevance_power": settings.relevance_power if relevance else 0.0,
-        "novelty_power": settings.novelty_power if novelty else 0.0,
-    })
+    cfg = settings.model_copy(
+        update={
+            "relevance_power": settings.relevance_power if relevance else 0.0,
+            "novelty_power": settings.novelty_power if novelty else 0.0,
+        }
+    )
+    sources = SourceWeights.load(settings.source_weights)
     records = [
-        replace(record, weight=effective_weight(SOURCE_WEIGHT, record.relevance, record.novelty or 1.0, cfg))
+        replace(record, weight=effective_weight(sources.weight_for(record.source), record.relevance, record.novelty or 1.0, cfg))
         for record in scored.records
     ]
     return ScoredStories(records, [state_event(record) for record in records])

@@ -114,6 +114,9 @@ class StorySettings(Section):
     guidance_scale_pct: Positive = Field(5.0, description="guidance change (%) that counts as full strength")
     price_target_scale_pct: Positive = Field(20.0, description="price target change (%) that counts as full strength")
     rating_scale_steps: Positive = Field(2.0, description="rating steps that count as full strength")
+    source_weights: Path | None = Field(
+        None, description="JSON file of per-source weights (`tickertone evaluate` writes one); none: every source 1.0"
+    )
     relevance_power: float = Field(1.0, ge=0, description="weight factor relevance ** power (0 turns relevance weighting off)")
     novelty_power: float = Field(1.0, ge=0, description="weight factor novelty ** power (0 turns novelty weighting off)")
     batch_max: int = Field(1000, ge=1, description="novelty agent batch size (records)")

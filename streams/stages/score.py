@@ -7,8 +7,8 @@ No Kafka here. For a batch of stories, in order:
 3. per ticker: the events' directions for that company's role, the lead event, the relevance,
    and the event-aware score; the classifier's own score is kept as `model_score`.
 Novelty and the effective weight come later, in the ticker-keyed novelty stage: the records
-made here carry the source weight and no novelty. The score agent runs `score_batch` on an
-executor thread, off the event loop.
+made here carry the source weight (`story.source_weights`, 1.0 without a file) and no novelty.
+The score agent runs `score_batch` on an executor thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from schemas import NormalizedNews, ScoredNews
 from schemas.errors import InvalidMessage, Reason
 from streams.settings import ScoringSettings, StorySettings
 from streams.stages.story import BODY_CHARS, SymbolDirectory, classify, event_score, for_ticker, primary, relevance
+from streams.stages.story.source_weights import SourceWeights
 
 if TYPE_CHECKING:
     from inference import Scorer, StoryScore
@@ -28,21 +29,24 @@ if TYPE_CHECKING:
 __all__ = ["SOURCE_WEIGHT", "ScoredBatch", "StoryContext", "load_configured_scorer", "score_batch", "scored_news"]
 
 SOURCE_WEIGHT = 1.0
-"""Every source's weight until source weights are configured."""
+"""A source's weight when no source-weights file is configured (or it names neither the source
+nor a default)."""
 
 
 @dataclass(frozen=True)
 class StoryContext:
-    """What the score stage needs besides the model: company names and the story settings."""
+    """What the score stage needs besides the model: company names, the story settings and
+    the per-source weights (all 1.0 unless `story.source_weights` names a file)."""
 
     directory: SymbolDirectory
     settings: StorySettings
     negative_penalty: float
+    source_weights: SourceWeights = field(default_factory=SourceWeights)
 
     @classmethod
     def load(cls, story: StorySettings, scoring: ScoringSettings) -> StoryContext:
         directory = SymbolDirectory.load(story.symbols_csv, builtin=story.builtin_directory)
-        return cls(directory, story, scoring.negative_penalty)
+        return cls(directory, story, scoring.negative_penalty, SourceWeights.load(story.source_weights))
 
 
 def load_configured_scorer(cfg: ScoringSettings) -> Scorer:
@@ -80,7 +84,7 @@ def scored_news(story: NormalizedNews, result: StoryScore, model: str, context: 
                 score=event_score(result.score, result.confidence, lead, context.settings, context.negative_penalty),
                 confidence=result.confidence,
                 n_sentences=result.n_sentences,
-                weight=SOURCE_WEIGHT,
+                weight=context.source_weights.weight_for(story.source),
                 headline=story.headline,
                 source=story.source,
                 model=model,

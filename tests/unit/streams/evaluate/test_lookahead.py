@@ -116,6 +116,6 @@ def test_shuffling_the_input_changes_no_sample_and_no_report_figure(tmp_path: Pa
     assert tail[0] == tail[1]
     assert "| AAA |" in tail[0] and "n/a / n/a" not in tail[0]
     pngs = sorted(p.relative_to(first_report.parent) for p in first_report.parent.rglob("*.png"))
-    assert len(pngs) == 3 + 5
+    assert len(pngs) == 4 + 2 + 5  # the report-wide figures, an equity curve per scorer, one per ticker
     for png in pngs:
         assert (first_report.parent / png).read_bytes() == (second_report.parent / png).read_bytes(), png

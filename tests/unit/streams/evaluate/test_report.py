@@ -40,3 +40,18 @@ def test_the_bundled_sample_report_has_every_section_and_figure(tmp_path: Path, 
         assert ticker not in priced
         row = rf"^\| {ticker} \| [0-9,]+ \| [-0-9]+ \| [-0-9]+ \| \*\*no\*\* \| [0-9,]+ \| 0 \|$"
         assert re.search(row, text, flags=re.MULTILINE), ticker
+
+    # Honest intervals, execution lag, portfolios with costs, decay, breakdowns, residual, weights.
+    assert re.search(r"^\| t \(Newey-West, lag\), 5s \| [-+0-9.]+ \(7\) \|$", text, flags=re.MULTILINE)
+    assert "Execution: **next-open**" in text
+    assert "| scorer | next-open 1s | close 1s | next-close 1s | next-open 5s | close 5s | next-close 5s |" in text
+    for book in ("long-short", "top-10", "top-20", "top-all", "universe"):
+        for cost in ("0", "1", "2", "3"):
+            assert re.search(rf"^\| lexicon \| {book} \| {cost} \| [-0-9.]+% \| ", text, flags=re.MULTILINE), (book, cost)
+    assert "equity_lexicon.png" in linked and "ic_decay.png" in linked
+    assert "| field | " + " | ".join(str(h) for h in range(1, 21)) + " |" in text
+    for breakdown in ("relevance", "novelty", "phase", "sign of the score"):
+        assert f"| lexicon | {breakdown} |" in text, breakdown
+    assert "| scorer | raw 1s | residual 1s | raw 5s | residual 5s | sessions |" in text
+    assert "| `benzinga` |" in text and (out / "source_weights.json").is_file()
+    assert "**Naive, overstated**" in text
