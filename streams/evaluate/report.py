@@ -120,7 +120,9 @@ def _markdown(
     lines += [
         f"- State: the agents' defaults (fast half-life {o.state.fast_half_life_s / 3600:g} h, slow "
         f"{o.state.slow_half_life_s / 3600:g} h, linear window {o.state.linear_window_sessions} sessions, z-score "
-        f"after {o.state.zscore_min_sessions} sessions). Horizons: {', '.join(map(str, HORIZONS))} sessions; "
+        f"once {o.state.zscore_min_sessions} of the {o.state.zscore_sessions} sessions before have news: "
+        f"a sparse ticker has none, so `zscore` ICs rest on the few busy tickers and sessions). "
+        f"Horizons: {', '.join(map(str, HORIZONS))} sessions; "
         f"{o.quantiles} quantiles; an IC needs {o.min_names} tickers in the session. Execution: "
         f"**{o.execution}** (a signal read at the close of S is traded at "
         + {"close": "that close", "next-open": "the next session's open", "next-close": "the next session's close"}[o.execution]
