@@ -237,7 +237,7 @@ class Alert:
     score_fast: float
     score_slow: float
     zscore: float | None
-    story_score: float | None  # None when no single story raised it
+    story_score: float | None  # the alerting story's score (None only in records from other writers)
     drivers: tuple[AlertDriver, ...]
     event_type: str = OTHER_EVENT
     relevance: float = 1.0

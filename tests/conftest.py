@@ -17,6 +17,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -50,18 +51,56 @@ def kafka_jars() -> Path:
     return fetch_jars()
 
 
+# The session broker's SASL_PLAINTEXT listener takes this one user (tests/integration/test_security.py).
+SASL_USER, SASL_PASSWORD = "tickertone-test", "a-test-secret"
+
+
+@dataclass(frozen=True)
+class SaslEndpoint:
+    """A SASL_PLAINTEXT (PLAIN) listener and the credentials it accepts."""
+
+    bootstrap: str
+    username: str
+    password: str
+
+
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def session_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker | None]:
+    """The session's embedded broker, with a SASL listener beside the plain one; None when
+    TICKERTONE_TEST_BOOTSTRAP names a broker that runs elsewhere."""
+    if os.environ.get("TICKERTONE_TEST_BOOTSTRAP"):
+        yield None
+        return
+    broker = EmbeddedBroker(
+        tmp_path_factory.mktemp("kafka"), port=_free_port(), sasl_port=_free_port(), sasl_users={SASL_USER: SASL_PASSWORD}
+    )
+    _start_or_skip(broker)
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(session_broker: EmbeddedBroker | None) -> str:
     """`127.0.0.1:PORT` of the session's broker (started here unless TICKERTONE_TEST_BOOTSTRAP)."""
     external = os.environ.get("TICKERTONE_TEST_BOOTSTRAP")
     if external:
-        yield external
-        return
-    broker = _start_or_skip(EmbeddedBroker(tmp_path_factory.mktemp("kafka"), port=_free_port()))
-    try:
-        yield broker.bootstrap
-    finally:
-        broker.stop()
+        return external
+    assert session_broker is not None
+    return session_broker.bootstrap
+
+
+@pytest.fixture(scope="session")
+def kafka_sasl(session_broker: EmbeddedBroker | None) -> SaslEndpoint:
+    """The session broker's SASL listener, or TICKERTONE_TEST_SASL_BOOTSTRAP (with
+    TICKERTONE_TEST_SASL_USERNAME and TICKERTONE_TEST_SASL_PASSWORD) for an external broker."""
+    external = os.environ.get("TICKERTONE_TEST_SASL_BOOTSTRAP")
+    if external:
+        return SaslEndpoint(external, os.environ["TICKERTONE_TEST_SASL_USERNAME"], os.environ["TICKERTONE_TEST_SASL_PASSWORD"])
+    if session_broker is None or session_broker.sasl_bootstrap is None:
+        pytest.skip("the external test broker has no SASL listener: set TICKERTONE_TEST_SASL_BOOTSTRAP")
+    return SaslEndpoint(session_broker.sasl_bootstrap, SASL_USER, SASL_PASSWORD)
 
 
 @pytest.fixture

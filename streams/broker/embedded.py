@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -120,7 +121,9 @@ class EmbeddedBroker:
     """One local Apache Kafka node (KRaft), its data kept in `data_dir` across restarts.
 
     `controller_port` None picks a free port on each start (clients never use it).
-    `jars` None uses `fetch_jars()`. Use as a context manager or call `start()`/`stop()`.
+    `jars` None uses `fetch_jars()`. `sasl_port` opens a SASL_PLAINTEXT (PLAIN) listener there
+    for `sasl_users` (name -> password; `streams.broker.properties.server_properties`).
+    Use as a context manager or call `start()`/`stop()`.
     """
 
     def __init__(
@@ -129,11 +132,15 @@ class EmbeddedBroker:
         port: int = 9092,
         controller_port: int | None = None,
         jars: Path | None = None,
+        sasl_port: int | None = None,
+        sasl_users: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
         self.controller_port = controller_port
         self.jars = jars
+        self.sasl_port = sasl_port
+        self.sasl_users = dict(sasl_users or {})
         self._process: subprocess.Popen[bytes] | None = None
         self._console: IO[bytes] | None = None
 
@@ -141,6 +148,11 @@ class EmbeddedBroker:
     def bootstrap(self) -> str:
         """`127.0.0.1:PORT`, the address Kafka clients connect to."""
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def sasl_bootstrap(self) -> str | None:
+        """`127.0.0.1:SASL_PORT` when a SASL listener is configured, else None."""
+        return None if self.sasl_port is None else f"127.0.0.1:{self.sasl_port}"
 
     @property
     def log_dir(self) -> Path:
@@ -163,15 +175,19 @@ class EmbeddedBroker:
         """Format on first use, start the JVM, wait until it serves; return the bootstrap."""
         if self.running:
             return self.bootstrap
-        if _port_in_use(self.port):
-            raise BrokerError(f"port {self.port} is in use (another broker?): pick another port")
+        for port in (self.port, self.sasl_port):
+            if port is not None and _port_in_use(port):
+                raise BrokerError(f"port {port} is in use (another broker?): pick another port")
         java = _find_java()
         jars = self.jars or fetch_jars()
         classpath = f"{jars}/*"
         self.logs.mkdir(parents=True, exist_ok=True)
         properties = self.data_dir / "server.properties"
         controller_port = self.controller_port or _free_port()
-        properties.write_text(server_properties(self.log_dir, self.port, controller_port))
+        text = server_properties(self.log_dir, self.port, controller_port, self.sasl_port, self.sasl_users)
+        properties.touch(mode=0o600)  # it may hold the SASL users' passwords: owner only
+        properties.chmod(0o600)
+        properties.write_text(text)
         if not self.formatted:
             self._format(java, classpath, properties)
         server_log = self.logs / "server.log"

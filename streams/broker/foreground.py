@@ -13,13 +13,40 @@ from streams.broker.embedded import BrokerError, EmbeddedBroker
 __all__ = ["run_foreground"]
 
 
-def run_foreground(data_dir: Path, port: int) -> int:
-    """`tickertone broker`: run until SIGTERM/SIGINT, print the bootstrap once ready.
+def read_users(path: Path) -> dict[str, str]:
+    """`user:password` per line (blank lines and `#` comments skipped) -> {user: password}."""
+    users = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, password = line.partition(":")
+        if not sep or not name or not password:
+            raise ValueError(f"{path}:{number}: expected user:password")
+        users[name] = password
+    if not users:
+        raise ValueError(f"{path}: no user:password line")
+    return users
+
+
+def run_foreground(data_dir: Path, port: int, sasl_port: int | None = None, sasl_users: Path | None = None) -> int:
+    """`tickertone broker`: run until SIGTERM/SIGINT, print the bootstrap once ready (and the
+    SASL_PLAINTEXT bootstrap, when `sasl_port` opens one for the users in `sasl_users`).
 
     Returns 0 after a requested stop, the JVM's exit code if it dies on its own, 1 if it cannot
     start (the reason goes to stderr).
     """
-    broker = EmbeddedBroker(data_dir, port)
+    users: dict[str, str] = {}
+    if sasl_port is not None:
+        if sasl_users is None:
+            print("tickertone broker: --sasl-port needs --sasl-users FILE (user:password lines)", file=sys.stderr)
+            return 1
+        try:
+            users = read_users(sasl_users)
+        except (OSError, ValueError) as err:
+            print(f"tickertone broker: {err}", file=sys.stderr)
+            return 1
+    broker = EmbeddedBroker(data_dir, port, sasl_port=sasl_port, sasl_users=users)
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -29,6 +56,8 @@ def run_foreground(data_dir: Path, port: int) -> int:
     try:
         try:
             print(broker.start(), flush=True)
+            if broker.sasl_bootstrap is not None:
+                print(f"SASL_PLAINTEXT (PLAIN) {broker.sasl_bootstrap}", flush=True)
         except BrokerError as err:
             print(f"tickertone broker: {err}", file=sys.stderr)
             return 1

@@ -7,10 +7,12 @@ node); the other values size the node for a small shared machine and fast test s
 from __future__ import annotations
 
 import base64
+import re
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["cluster_id", "server_properties"]
+__all__ = ["cluster_id", "jaas_plain", "server_properties"]
 
 
 def cluster_id() -> str:
@@ -22,17 +24,48 @@ def cluster_id() -> str:
             return text
 
 
-def server_properties(log_dir: Path, port: int, controller_port: int) -> str:
-    """The broker's configuration: one combined controller+broker node on 127.0.0.1."""
+def jaas_plain(users: Mapping[str, str]) -> str:
+    """The JAAS line of a SASL/PLAIN listener that accepts `users` (name -> password)."""
+    for name, password in users.items():
+        if not _JAAS_SAFE.fullmatch(name) or '"' in password or "\\" in password or "\n" in password:
+            raise ValueError(
+                f"SASL user {name!r}: names are letters, digits, '.', '_' and '-'; "
+                "passwords have no quote, backslash or newline"
+            )
+    entries = "".join(f' user_{name}="{password}"' for name, password in users.items())
+    return f"org.apache.kafka.common.security.plain.PlainLoginModule required{entries};"
+
+
+_JAAS_SAFE = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def server_properties(
+    log_dir: Path,
+    port: int,
+    controller_port: int,
+    sasl_port: int | None = None,
+    sasl_users: Mapping[str, str] | None = None,
+) -> str:
+    """The broker's configuration: one combined controller+broker node on 127.0.0.1.
+
+    With `sasl_port`, a second client listener on it takes SASL_PLAINTEXT with the PLAIN
+    mechanism and the `sasl_users` (name -> password); the plain listener stays for the node's
+    own traffic and local tools. Authentication only: there are no ACLs.
+    """
+    listeners = f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}"
+    protocols = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
+    if sasl_port is not None:
+        listeners += f",SASL_PLAINTEXT://127.0.0.1:{sasl_port}"
+        protocols += ",SASL_PLAINTEXT:SASL_PLAINTEXT"
     settings = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"127.0.0.1:{controller_port}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        "listeners": listeners,
+        "advertised.listeners": listeners,
         "inter.broker.listener.name": "PLAINTEXT",
         "controller.listener.names": "CONTROLLER",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "listener.security.protocol.map": protocols,
         "log.dirs": str(log_dir),
         "num.partitions": "4",
         "auto.create.topics.enable": "true",
@@ -66,4 +99,7 @@ def server_properties(log_dir: Path, port: int, controller_port: int) -> str:
         "background.threads": "4",
         "log.cleaner.threads": "1",
     }
+    if sasl_port is not None:
+        settings["sasl.enabled.mechanisms"] = "PLAIN"
+        settings["listener.name.sasl_plaintext.plain.sasl.jaas.config"] = jaas_plain(sasl_users or {})
     return "".join(f"{key}={value}\n" for key, value in settings.items())

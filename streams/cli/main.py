@@ -16,6 +16,7 @@ from inference.cli import add_model_commands
 from streams.cli.config_cmd import add_config_commands
 from streams.cli.connect import add_connect_commands
 from streams.cli.evaluate_cmd import add_evaluate_command
+from streams.kafka.clients import KafkaUnreachable, explained_kafka_errors
 from streams.logs import configure_logging
 from streams.settings import CONFIG_ENV, Settings, SettingsError, load_settings
 from streams.settings.paths import state_dir
@@ -47,7 +48,7 @@ def _cmd_broker(args: argparse.Namespace) -> int:
             print(f"tickertone broker: {error}", file=sys.stderr)
             return 1
         return 0
-    return run_foreground(args.data, args.port)
+    return run_foreground(args.data, args.port, args.sasl_port, args.sasl_users)
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -69,15 +70,16 @@ def _cmd_replay(args: argparse.Namespace) -> int:
     topic = args.topic or settings.topics.raw
     if args.from_topic is not None or args.file is None:
         return _backfill(args, settings, topic)
-    sent = replay(
-        args.file,
-        bootstrap_servers(settings.broker),
-        topic,
-        rate=args.rate,
-        progress=not args.no_progress,
-        by_time=args.by_time,
-        producer_config=kafka_python_config(settings.security),
-    )
+    with explained_kafka_errors(settings.broker, settings.security):
+        sent = replay(
+            args.file,
+            bootstrap_servers(settings.broker),
+            topic,
+            rate=args.rate,
+            progress=not args.no_progress,
+            by_time=args.by_time,
+            producer_config=kafka_python_config(settings.security),
+        )
     print(f"sent {sent} messages to {topic}")
     return 0
 
@@ -93,9 +95,10 @@ def _backfill(args: argparse.Namespace, settings: Settings, topic: str) -> int:
     try:
         since = parse_when(args.since)
         until = parse_when(args.until) if args.until else None
-        sent = backfill(
-            bootstrap_servers(settings.broker), args.from_topic, topic, since, until, kafka_python_config(settings.security)
-        )
+        with explained_kafka_errors(settings.broker, settings.security):
+            sent = backfill(
+                bootstrap_servers(settings.broker), args.from_topic, topic, since, until, kafka_python_config(settings.security)
+            )
     except ValueError as error:
         print(f"tickertone replay: {error}", file=sys.stderr)
         return 2
@@ -108,14 +111,15 @@ def _cmd_tail(args: argparse.Namespace) -> int:
     from streams.kafka.clients import bootstrap_servers, kafka_python_config
 
     settings = settings_from_args(args)
-    tail(
-        bootstrap_servers(settings.broker),
-        args.topic,
-        args.from_beginning,
-        args.max,
-        args.timeout,
-        consumer_config=kafka_python_config(settings.security),
-    )
+    with explained_kafka_errors(settings.broker, settings.security):
+        tail(
+            bootstrap_servers(settings.broker),
+            args.topic,
+            args.from_beginning,
+            args.max,
+            args.timeout,
+            consumer_config=kafka_python_config(settings.security),
+        )
     return 0
 
 
@@ -146,6 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--data", type=Path, default=state_dir() / "kafka", help="data directory, kept across restarts (default %(default)s)"
     )
     p.add_argument("--port", type=int, default=9092)
+    p.add_argument("--sasl-port", type=int, help="also listen with SASL_PLAINTEXT (PLAIN) on this port")
+    p.add_argument("--sasl-users", type=Path, help="file of user:password lines the SASL listener accepts")
     p.add_argument("--fetch-only", action="store_true", help="fetch Kafka's jars into the cache, print where, and exit")
     p.set_defaults(func=_cmd_broker)
 
@@ -203,6 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"tickertone {args.command}: {error}", file=sys.stderr)
         return 2
+    except KafkaUnreachable as error:
+        print(f"tickertone {args.command}: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ relevance or novelty factor of the effective weight (or both) left out.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from tqdm import tqdm
 
 from inference.scorer import StoryScore
 from schemas import DeadLetter, NormalizedNews, ScoredNews, decode, dumps
+from schemas.errors import InvalidMessage
 from streams.cli.replay import read_records
 from streams.settings import StorySettings
 from streams.stages.exchange_time import ExchangeMap
@@ -32,6 +34,8 @@ from streams.stages.state.fold import state_event
 from streams.stages.story import effective_weight
 from streams.stages.story.novelty import Chains
 from streams.stages.story.source_weights import SourceWeights
+
+log = logging.getLogger(__name__)
 
 __all__ = ["StoryScorer", "LoadedNews", "ScoredStories", "load_news", "reweighted", "score_events"]
 
@@ -112,7 +116,10 @@ def score_events(
             chunk = stories[start : start + _SCORE_CHUNK]
             scores = scorer.score_stories([(story.headline, story.body) for story in chunk])
             for story, score in zip(chunk, scores, strict=True):
-                tagged.extend(dumps(record) for record in scored_news(story, score, scorer.model_name, context))
+                try:
+                    tagged.extend(dumps(record) for record in scored_news(story, score, scorer.model_name, context))
+                except InvalidMessage as error:  # non-finite model output: the worker dead-letters it too
+                    log.warning("story %r left out: %s", story.id, error)
             bar.update(len(chunk))
     chains: dict[bytes, Chains] = {}
     novel = fold_novelty(tagged, lambda key: chains.get(key, Chains()), context.directory, context.settings)

@@ -14,7 +14,7 @@ import faust
 from schemas import Severity
 from streams.kafka.admin import ensure_topics
 from streams.kafka.app import create_app, internal_topic_names, topic_configs
-from streams.kafka.clients import bootstrap_servers, kafka_python_config
+from streams.kafka.clients import bootstrap_servers, explained_kafka_errors, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
 from streams.metrics import Metrics, serve
 from streams.settings import Settings
@@ -37,13 +37,14 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
     )
     serve(metrics, settings.metrics.port, settings.metrics.addr)
     log.info("metrics on http://%s:%d/metrics", settings.metrics.addr, settings.metrics.port)
-    ensure_topics(
-        bootstrap_servers(settings.broker),
-        internal_topic_names(settings),
-        settings.topics.partitions,
-        topic_configs(settings),
-        **kafka_python_config(settings.security),
-    )
+    with explained_kafka_errors(settings.broker, settings.security):  # wrong credentials: one line, exit 1
+        ensure_topics(
+            bootstrap_servers(settings.broker),
+            internal_topic_names(settings),
+            settings.topics.partitions,
+            topic_configs(settings),
+            **kafka_python_config(settings.security),
+        )
     app = create_app(settings, metrics)
     if settings.http.enabled:
         log.info("queries on %s (served once the worker is ready)", str(app.conf.canonical_url).rstrip("/") + "/health")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from streams.settings.paths import state_dir
@@ -137,7 +137,7 @@ class StateSettings(Section):
         20, ge=2, description="sessions before the newest whose mean scores are the z-score baseline (< linear_window_sessions)"
     )
     zscore_min_sessions: int = Field(5, ge=0, description="baseline sessions with news before the z-score is given (at least 2)")
-    zscore_min_std: Positive = Field(0.25, description="floor on the baseline's standard deviation (score units)")
+    zscore_min_std: Positive = Field(0.35, description="floor on the baseline's standard deviation (score units)")
     driver_stories: int = Field(5, ge=0, description="recent stories per direction kept to explain alerts")
     batch_max: int = Field(1000, ge=1, description="state agent batch size (records)")
     batch_wait_s: float = Field(0.05, ge=0, description="state agent batch wait (s)")
@@ -161,6 +161,7 @@ class AlertSettings(Section):
         3600.0, ge=0, description="per ticker and direction, either side in event time; a warning can escalate (s)"
     )
     driver_window_s: Positive = Field(7200.0, description="stories this far before the alerting one are listed with it (s)")
+    cooldown_marks: int = Field(16, ge=1, description="alerts per ticker and direction remembered for the cooldown")
     positive: bool = Field(False, description="also raise positive alerts")
     positive_story_threshold: float = Field(0.4, description="a story at or above this score raises a positive alert")
     positive_critical_threshold: float = Field(0.48, description="positive story score that is critical")
@@ -212,11 +213,20 @@ class SecuritySettings(Section):
     sasl_username: str | None = Field(None, description="SASL user")
     sasl_password: SecretStr | None = Field(None, description="SASL password (never printed)")
     ssl_cafile: Path | None = Field(None, description="PEM of the CA that signed the brokers' certificates; unset = system CAs")
+    ssl_certfile: Path | None = Field(None, description="PEM client certificate (chain), for brokers that require one (mTLS)")
+    ssl_keyfile: Path | None = Field(None, description="PEM private key of `ssl_certfile`; unset = in the certificate file")
+    ssl_key_password: SecretStr | None = Field(None, description="password of an encrypted `ssl_keyfile` (never printed)")
 
     @field_validator("protocol", "sasl_mechanism", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> SecuritySettings:
+        if self.ssl_keyfile is not None and self.ssl_certfile is None:
+            raise ValueError("ssl_keyfile is set without ssl_certfile")
+        return self
 
 
 class Settings(BaseSettings):

@@ -9,13 +9,14 @@ sample's alert budget: on its full replay in test_story.py.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
-from schemas import Alert, DeadLetter, TickerSignal, decode
+from schemas import Alert, DeadLetter, Phase, ScoredNews, TickerSignal, decode, dumps
 from streams.cli.replay import read_records
 from support.kafka import LagProbe, TopicReader, produce
 from support.paths import SAMPLE
@@ -46,13 +47,20 @@ def _item(news_id: str, published_at: datetime, headline: str) -> tuple[bytes, b
 
 
 def _run_pipeline(
-    bootstrap: str, prefix: str, data_dir: Path, messages: list[tuple[bytes | None, bytes]]
+    bootstrap: str,
+    prefix: str,
+    data_dir: Path,
+    messages: list[tuple[bytes | None, bytes]],
+    scored: Sequence[tuple[bytes | None, bytes]] = (),
 ) -> tuple[list[TickerSignal], list[Alert], list[DeadLetter]]:
-    """Send `messages` to a fresh worker; once every input topic is drained, what came out."""
+    """Send `messages` to a fresh worker's raw topic (and `scored` straight to its scored topic,
+    as a foreign writer would); once every input topic is drained, what came out."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with WorkerProcess(bootstrap, prefix, data_dir, stages=STAGES, **ONE_PARTITION) as worker:
         worker.wait_ready()
         produce(bootstrap, worker.topic("raw"), messages)
+        if scored:
+            produce(bootstrap, worker.topic("scored"), list(scored))
         inputs = [worker.topic(key) for key in ("raw", "normalized", "scored")] + [worker.tagged_topic]
         with LagProbe(bootstrap, worker.group, inputs) as probe:
             assert wait_until(lambda: probe.lag() == 0, 300, interval=2.0), worker.log_tail()
@@ -72,9 +80,29 @@ def test_a_story_from_the_future_is_refused_and_current_bad_news_still_alerts(
         _item("future-1", now + timedelta(days=30), "Zeta Widgets Posts Record Quarter")
     ]
     messages += [_item(f"bad-{i}", now - timedelta(minutes=50 - 10 * i), headline) for i, headline in enumerate(BAD)]
-    signals, alerts, letters = _run_pipeline(kafka_bootstrap, unique_prefix, tmp_path, messages)
+    # The same kind of story written straight to news.scored (past the ingest check): the state
+    # stage refuses it too.
+    ahead = now + timedelta(days=30)
+    direct = ScoredNews(
+        id="future-2",
+        ticker="ZZZT",
+        published_at_utc=ahead,
+        session=ahead.date(),
+        phase=Phase.REGULAR,
+        score=0.3,
+        confidence=0.9,
+        n_sentences=1,
+        weight=1.0,
+        headline="Zeta Widgets Posts Record Quarter",
+        source="test",
+        model="m",
+        ingested_at=now,
+        novelty=1.0,
+    )
+    signals, alerts, letters = _run_pipeline(kafka_bootstrap, unique_prefix, tmp_path, messages, [(b"ZZZT", dumps(direct))])
 
-    assert [(orjson.loads(letter.original)["id"], letter.reason) for letter in letters] == [("future-1", "future_time")]
+    refused = sorted((orjson.loads(letter.original)["id"], letter.reason) for letter in letters)
+    assert refused == [("future-1", "future_time"), ("future-2", "future_time")]
     assert {signal.news_id for signal in signals} == {f"bad-{i}" for i in range(len(BAD))}
     # No state time ran ahead of the wall clock.
     assert max(signal.as_of for signal in signals) <= datetime.now(UTC)

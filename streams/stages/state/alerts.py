@@ -38,7 +38,6 @@ from streams.stages.state.ticker import AlertMark, SignalValues, StateEvent, Sto
 from streams.stages.story.roundup import is_roundup
 
 __all__ = [
-    "ALERTS_KEPT",
     "AlertDecision",
     "AlertReason",
     "Direction",
@@ -52,8 +51,6 @@ __all__ = [
     "step",
 ]
 
-ALERTS_KEPT = 8  # alert marks kept per direction for the cooldown (the newest by event time)
-
 
 class AlertReason(StrEnum):
     """Which rule raised the alert."""
@@ -63,22 +60,36 @@ class AlertReason(StrEnum):
     ZSCORE = "zscore"
 
 
-# Event types whose bad news is severe in itself: a critical alert whatever the score.
-SEVERE_EVENTS = frozenset({"bankruptcy", "regulatory"})
-# A halt for news pending carries no news yet: the news that follows is judged on its own.
-_NEWS_PENDING = re.compile(r"\bnews pending\b|\bpending (?:news|an? announcement)\b", re.IGNORECASE)
-# Guidance is severe when it is cut, not when it merely comes in under the estimate.
-_CUT = re.compile(
-    r"\b(?:lower(?:s|ed|ing)?|cut(?:s|ting)?|slash(?:es|ed|ing)?|reduc(?:es|ed|ing)|withdr[ae]w(?:s|n)?|"
-    r"suspend(?:s|ed|ing)?|pull(?:s|ed|ing)?)\b",
-    re.IGNORECASE,
-)
-# A legal story is severe when it is about fraud or criminal charges, not an ordinary lawsuit.
-_FRAUD = re.compile(
-    r"\bfraud\w*|\bindict\w*|\bcriminal\b|\bcharged\b|\bcharges\b|\bsec (?:probe|investigation|charges|sues)\b|"
-    r"\bjustice department\b|\bdoj\b|\baccounting (?:probe|irregularit\w+)",
-    re.IGNORECASE,
-)
+# The severe events (`severe_event`): each a type of negative direction and, where the type also
+# covers ordinary bad news, the headline words that make it severe. Whole-headline phrases, not
+# single words: "trading lower" is no guidance cut, "overdraft charges" no criminal case.
+_SEVERE_WORDS = {
+    "bankruptcy": None,  # bankruptcy, default, insolvency: severe as such
+    "guidance": re.compile(
+        r"\b(?:lowers|lowered|lowering|cuts|cutting|cut|slash(?:es|ed|ing)?|withdr(?:aws|ew|awn)|suspends?|suspended|"
+        r"pulls|pulled)\b[^.;:]{0,40}\b(?:guidance|outlook|forecast|view)\b",
+        re.IGNORECASE,
+    ),
+    "regulatory": re.compile(
+        r"\breject\w*|\bcomplete response letter\b|\bCRL\b|\b(?:declines?|declined|refuses?|refused|fails?|failed) to "
+        r"(?:approve|win approval)|\bnot (?:to )?approve\w*|\bdenie[sd]\b|\bwithdraws? (?:its )?approval\b",
+        re.IGNORECASE,
+    ),
+    "legal": re.compile(
+        r"\b(?:securities|accounting|wire|bank|tax|investor) fraud\b|\bfraud (?:charges?|probe|investigation|case|"
+        r"allegations?|scheme)\b|\b(?:charged|indicted|accused) (?:with|of|for)\b|\bindict(?:ed|ment)\b|"
+        r"\bcriminal (?:charges?|probe|investigation|case|complaint)\b|\bsec (?:charges|sues)\b|"
+        r"\b(?:doj|justice department) (?:probe|investigation|charges|sues|opens)\b|\baccounting (?:probe|irregularit\w+)",
+        re.IGNORECASE,
+    ),
+    # A halt is severe when a regulator suspends the stock, not for news pending or volatility.
+    "trading_halt": re.compile(
+        r"\b(?:sec|regulators?|finra)\b[^.;:]{0,40}\bsuspend\w*|\btrading suspension\b|\bdelist\w*",
+        re.IGNORECASE,
+    ),
+}
+# Event types whose bad news can be severe (the keys above), for the docs and tests.
+SEVERE_EVENTS = frozenset(_SEVERE_WORDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,43 +119,36 @@ def alert_id(ticker: str, news_id: str, reason: str) -> str:
 def severity(event: StateEvent, zscore: float | None, sign: int, cfg: AlertSettings) -> Severity:
     """The severity table (DESIGN.md "Alert"), for an alert of direction `sign` (-1, +1).
 
-    Negative, critical when any holds: a severe event of negative direction (`SEVERE_EVENTS`:
-    bankruptcy or default, guidance cut, regulatory rejection); a legal event of negative
-    direction about fraud or criminal charges; a trading halt with a story at or below
-    `story_threshold`; an extreme story (score <= `critical_threshold`, when set, with
-    confidence >= `critical_confidence`); an extreme move (z <= -`zscore_critical_k`).
-    Positive, critical: score >= `positive_critical_threshold` with confidence >=
-    `critical_confidence`, or z >= `zscore_critical_k`. Anything else: warning.
+    Negative, critical when any holds: a severe event (`severe_event`); a story at or below
+    `critical_threshold` (when set) with confidence >= `critical_confidence`; an extreme move,
+    z <= -`zscore_critical_k`. Positive, critical: score >= `positive_critical_threshold` with
+    confidence >= `critical_confidence`, or z >= `zscore_critical_k`. Anything else: warning.
     """
     extreme_move = zscore is not None and sign * zscore >= cfg.zscore_critical_k
     if sign > 0:
         extreme_story = event.score >= cfg.positive_critical_threshold and event.confidence >= cfg.critical_confidence
         return Severity.CRITICAL if extreme_story or extreme_move else Severity.WARNING
-    severe = (
-        severe_event(event)
-        or (
-            event.event_type == "trading_halt"
-            and event.score <= cfg.story_threshold
-            and _NEWS_PENDING.search(event.headline) is None
-        )
-        or (
-            cfg.critical_threshold is not None
-            and event.score <= cfg.critical_threshold
-            and event.confidence >= cfg.critical_confidence
-        )
+    severe = severe_event(event) or (
+        cfg.critical_threshold is not None
+        and event.score <= cfg.critical_threshold
+        and event.confidence >= cfg.critical_confidence
     )
     return Severity.CRITICAL if severe or extreme_move else Severity.WARNING
 
 
 def severe_event(event: StateEvent) -> bool:
     """A lead event that is severe bad news in itself, of negative direction: bankruptcy or
-    default, a regulatory rejection (`SEVERE_EVENTS`), guidance cut (lowered, cut, withdrawn,
-    suspended: not merely below the estimate), or a legal event about fraud or criminal charges."""
-    if event.event_direction >= 0:
+    default; a guidance cut (the company lowers, cuts, slashes, withdraws, suspends or pulls its
+    guidance, outlook or forecast: not results merely below the estimate); a regulatory
+    rejection (rejected, a complete response letter, declined or failed approval, denied); a
+    legal event about fraud or criminal charges (not an ordinary lawsuit); a trading halt that
+    is a regulator's suspension or a delisting (not news pending, not volatility)."""
+    if event.event_type not in _SEVERE_WORDS:
         return False
-    if event.event_type == "guidance":
-        return _CUT.search(event.headline) is not None
-    return event.event_type in SEVERE_EVENTS or (event.event_type == "legal" and _FRAUD.search(event.headline) is not None)
+    if event.event_direction >= 0 and event.event_type != "trading_halt":  # a halt has no direction
+        return False
+    words = _SEVERE_WORDS[event.event_type]
+    return words is None or words.search(event.headline) is not None
 
 
 def evaluate_alert(
@@ -193,13 +197,15 @@ def evaluate_alert(
     return None
 
 
-def record_alert(state: TickerState, decision: AlertDecision) -> TickerState:
-    """`state` with the decision's `(time, level)` among its direction's cooldown marks (the
-    `ALERTS_KEPT` newest by time)."""
+def record_alert(state: TickerState, decision: AlertDecision, kept: int) -> TickerState:
+    """`state` with the decision's `(time, level)` among its direction's cooldown marks: at
+    most `kept`, dropping the one farthest in time from the new mark. So the marks stay where
+    alerts are being decided: the newest in a time-ordered stream, the oldest in a newest-first
+    one; a cooldown only ever needs the marks within `cooldown_s` of a story."""
     mark = (decision.at, _LEVEL[decision.severity])
     if decision.direction is Direction.NEGATIVE:
-        return replace(state, negative_alerts=_marked(state.negative_alerts, mark))
-    return replace(state, positive_alerts=_marked(state.positive_alerts, mark))
+        return replace(state, negative_alerts=_marked(state.negative_alerts, mark, kept))
+    return replace(state, positive_alerts=_marked(state.positive_alerts, mark, kept))
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +218,7 @@ class StepResult:
     alert: AlertDecision | None
 
 
-def step(
-    state: TickerState, event: StateEvent, state_cfg: StateSettings, alert_cfg: AlertSettings
-) -> StepResult:
+def step(state: TickerState, event: StateEvent, state_cfg: StateSettings, alert_cfg: AlertSettings) -> StepResult:
     """apply, read, evaluate_alert, record_alert for one story: the agent's per-event work."""
     after, applied = apply(state, event, state_cfg)
     if not applied:
@@ -222,7 +226,7 @@ def step(
     values = read(after, state_cfg)
     alert = evaluate_alert(state, after, event, values, alert_cfg)
     if alert is not None:
-        after = record_alert(after, alert)
+        after = record_alert(after, alert, alert_cfg.cooldown_marks)
     return StepResult(after, values, alert)
 
 
@@ -234,6 +238,7 @@ def _gated(event: StateEvent, sign: int, cfg: AlertSettings) -> bool:
     an alert of direction `sign` at all?"""
     return (
         sign * event.score > 0.0
+        and event.weight > 0.0  # a muted source (weight 0) counts nowhere, alerts included
         and sign * event.event_direction >= 0
         and event.relevance >= cfg.min_relevance
         and event.novelty >= cfg.min_novelty
@@ -245,8 +250,11 @@ def _cooling(marks: tuple[AlertMark, ...], t: float, level: int, cooldown_s: flo
     return any(abs(t - at) < cooldown_s and kept >= level for at, kept in marks)
 
 
-def _marked(marks: tuple[AlertMark, ...], mark: AlertMark) -> tuple[AlertMark, ...]:
-    return tuple(sorted((*marks, mark)))[-ALERTS_KEPT:]
+def _marked(marks: tuple[AlertMark, ...], mark: AlertMark, kept: int) -> tuple[AlertMark, ...]:
+    merged = sorted((*marks, mark))
+    while len(merged) > kept:
+        merged.remove(max(merged, key=lambda m: abs(m[0] - mark[0])))
+    return tuple(merged)
 
 
 def _drivers(event: StateEvent, recent: tuple[Story, ...], window_s: float) -> tuple[Story, ...]:

@@ -141,6 +141,7 @@ def test_docker_compose_config_is_valid(profiles: list[str]) -> None:
     if command is None:
         pytest.skip("no docker compose client (docker compose plugin or docker-compose)")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TICKERTONE_", "COMPOSE_"))}
+    env["GRAFANA_ADMIN_PASSWORD"] = "from-the-operator"  # required: the stack ships no default
     result = subprocess.run(
         [*command, "-f", str(COMPOSE), *profiles, "config", "-q"],
         cwd=ROOT,
@@ -151,3 +152,32 @@ def test_docker_compose_config_is_valid(profiles: list[str]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_grafana_has_no_default_admin_password() -> None:
+    command = _compose_command()
+    if command is None:
+        pytest.skip("no docker compose client (docker compose plugin or docker-compose)")
+    env = {key: value for key, value in os.environ.items() if key != "GRAFANA_ADMIN_PASSWORD"}
+    result = subprocess.run(
+        [*command, "-f", str(COMPOSE), "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0 and "GRAFANA_ADMIN_PASSWORD" in result.stderr
+
+
+def test_every_service_that_talks_to_kafka_gets_the_security_settings(services: dict[str, Any]) -> None:
+    for name in ("worker", "worker-gpu", "replay"):
+        env = services[name]["environment"]
+        assert {
+            f"TICKERTONE_SECURITY__{key}"
+            for key in (
+                "PROTOCOL",
+                "SASL_MECHANISM",
+                "SASL_USERNAME",
+                "SASL_PASSWORD",
+                "SSL_CAFILE",
+                "SSL_CERTFILE",
+                "SSL_KEYFILE",
+                "SSL_KEY_PASSWORD",
+            )
+        } <= set(env), name

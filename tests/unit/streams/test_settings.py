@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from streams.cli import main
-from streams.kafka.clients import bootstrap_servers, kafka_python_config
+from streams.kafka.clients import bootstrap_servers, faust_credentials, kafka_python_config
 from streams.settings import Settings, SettingsError, load_settings
 from streams.settings.docs import effective_settings, settings_table
 from streams.settings.sources import LEGACY_NAMES
@@ -171,6 +171,30 @@ def test_kafka_client_config_maps_security_settings(monkeypatch: pytest.MonkeyPa
         "sasl_plain_password": "pw",
         "ssl_cafile": "/etc/ca.pem",
     }
+
+
+def test_client_certificates_reach_both_client_kinds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKERTONE_SECURITY__PROTOCOL", "SSL")
+    monkeypatch.setenv("TICKERTONE_SECURITY__SSL_CERTFILE", "/etc/tt/client.pem")
+    monkeypatch.setenv("TICKERTONE_SECURITY__SSL_KEYFILE", "/etc/tt/client.key")
+    monkeypatch.setenv("TICKERTONE_SECURITY__SSL_KEY_PASSWORD", "key-secret")
+    settings = load_settings()
+    assert kafka_python_config(settings.security) == {
+        "security_protocol": "SSL",
+        "ssl_certfile": "/etc/tt/client.pem",
+        "ssl_keyfile": "/etc/tt/client.key",
+        "ssl_password": "key-secret",
+    }
+    assert "key-secret" not in repr(settings) and "key-secret" not in json.dumps(effective_settings(settings))
+    # Faust's SSL context loads the chain: with files that do not exist, it says so.
+    with pytest.raises(FileNotFoundError):
+        faust_credentials(settings.security)
+
+
+def test_a_key_without_a_certificate_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TICKERTONE_SECURITY__SSL_KEYFILE", "/etc/tt/client.key")
+    with pytest.raises(SettingsError, match="ssl_keyfile is set without ssl_certfile"):
+        load_settings()
 
 
 def test_the_password_never_shows(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

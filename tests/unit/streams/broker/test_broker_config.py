@@ -92,3 +92,35 @@ def test_port_in_use_is_reported_before_starting(tmp_path: Path) -> None:
 
 def test_bootstrap_property(tmp_path: Path) -> None:
     assert EmbeddedBroker(tmp_path, port=12345).bootstrap == "127.0.0.1:12345"
+
+
+def test_a_sasl_listener_beside_the_plain_one() -> None:
+    props = _parse(
+        server_properties(Path("/data/kraft"), 19092, 19093, sasl_port=19094, sasl_users={"alice": "s3cret", "bob": "pw"})
+    )
+    assert props["listeners"].split(",")[-1] == "SASL_PLAINTEXT://127.0.0.1:19094"
+    assert props["advertised.listeners"] == props["listeners"]
+    assert "SASL_PLAINTEXT:SASL_PLAINTEXT" in props["listener.security.protocol.map"].split(",")
+    assert props["inter.broker.listener.name"] == "PLAINTEXT"  # the node talks to itself in plain
+    assert props["sasl.enabled.mechanisms"] == "PLAIN"
+    assert props["listener.name.sasl_plaintext.plain.sasl.jaas.config"] == (
+        'org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="s3cret" user_bob="pw";'
+    )
+    assert "sasl.enabled.mechanisms" not in _parse(server_properties(Path("/d"), 1, 2))
+
+
+@pytest.mark.parametrize("users", [{"al ice": "pw"}, {"alice": 'p"w'}, {"alice": "p\\w"}])
+def test_sasl_users_that_would_break_the_jaas_line_are_refused(users: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match="SASL user"):
+        server_properties(Path("/d"), 1, 2, sasl_port=3, sasl_users=users)
+
+
+def test_sasl_users_file(tmp_path: Path) -> None:
+    from streams.broker.foreground import read_users
+
+    path = tmp_path / "users.txt"
+    path.write_text("# users\nalice:s3:cret\n\nbob:pw\n", encoding="utf-8")
+    assert read_users(path) == {"alice": "s3:cret", "bob": "pw"}
+    path.write_text("alice\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"users.txt:1: expected user:password"):
+        read_users(path)
