@@ -32,9 +32,7 @@ MAX_BYTES = 1_000_000  # IngestSettings.max_message_bytes, the default the worke
 LARGEST = 4_000_000
 # A stray byte, a bad continuation, a UTF-16 surrogate, a 5-byte form, a cut sequence, an
 # overlong slash, a code point past U+10FFFF.
-INVALID_UTF8 = [
-    b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xe2\x82", b"\xc0\xaf", b"\xf4\x90\x80\x80"
-]
+INVALID_UTF8 = [b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xf8\x88\x80\x80\x80", b"\xe2\x82", b"\xc0\xaf", b"\xf4\x90\x80\x80"]
 STORY_FIELDS = ("id", "published_at", "headline", "tickers", "body", "source", "language", "url", "received_at")
 REQUIRED = ("id", "published_at", "headline", "tickers")
 # Values of the wrong JSON type for each field (the optional ones may be null).
@@ -58,9 +56,7 @@ BAD_TIMES = [
     "0001-01-01T00:30:00+01:00",  # before year 1 in UTC
     "9999-12-31T23:59:59-01:00",  # after year 9999 in UTC
 ]
-SIZE_LIMITS = {
-    "headline": 1000, "body": 100_000, "id": 256, "source": 256, "url": 2048, "language": 35, "published_at": 64
-}
+SIZE_LIMITS = {"headline": 1000, "body": 100_000, "id": 256, "source": 256, "url": 2048, "language": 35, "published_at": 64}
 # One character of each JSON cost: 1 byte, 6 bytes escaped, 2 bytes escaped, 2-byte and 4-byte UTF-8.
 FILLERS = ["x", "\u0001", '"', "\u00e9", "\U0001f4c9"]
 
@@ -179,9 +175,13 @@ def bad_time(story: dict[str, Any], rng: random.Random) -> tuple[bytes | None, R
 
 
 def far_time(story: dict[str, Any], rng: random.Random) -> tuple[bytes | None, Reason]:
-    """Before the calendars start (2000) or long after they end (a year ahead)."""
-    year = rng.choice([rng.randint(1, 1999), rng.randint(2100, 9998)])
-    return _sized(orjson.dumps(_with(story, published_at=_naive_text(year, rng) + "Z")), Reason.UNPLACEABLE_TIME)
+    """Before the calendars start (2000): unplaceable; or long after they end: in the future,
+    which the ingest stage refuses first (`future_time`)."""
+    if rng.random() < 0.5:
+        return _sized(
+            orjson.dumps(_with(story, published_at=_naive_text(rng.randint(1, 1999), rng) + "Z")), Reason.UNPLACEABLE_TIME
+        )
+    return _sized(orjson.dumps(_with(story, published_at=_naive_text(rng.randint(2100, 9998), rng) + "Z")), Reason.FUTURE_TIME)
 
 
 def not_an_object(story: dict[str, Any], rng: random.Random) -> tuple[bytes | None, Reason]:
@@ -283,8 +283,9 @@ _EXCHANGES = ExchangeMap.load()
 
 
 def assert_rejected_in_process(bad: Bad) -> None:
-    """The ingest function, called directly, dead-letters `bad` with its reason."""
-    result = ingest(bad.value, Origin("raw", 0, 0, bad.key), _EXCHANGES, MAX_BYTES)
+    """The ingest function, called directly (with the worker's default future tolerance),
+    dead-letters `bad` with its reason."""
+    result = ingest(bad.value, Origin("raw", 0, 0, bad.key), _EXCHANGES, MAX_BYTES, future_tolerance_s=300.0)
     assert isinstance(result, DeadLetter), f"{bad.breaker} input accepted: {bad.value!r:.300}"
     assert result.reason != Reason.INTERNAL, result.message
     assert bad.reason is None or result.reason == bad.reason, (bad.breaker, result.reason, result.message)
