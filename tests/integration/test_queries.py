@@ -80,7 +80,7 @@ def test_two_workers_answer_for_every_ticker(kafka_bootstrap: str, unique_prefix
     try:
         a.start().wait_ready()
         b.start().wait_ready()
-        assert wait_until(lambda: _settled(a, b), 120), (a.log_tail(), b.log_tail())
+        assert wait_until(lambda: _settled(a, b), 240), (a.log_tail(), b.log_tail())  # a rebalance on a busy machine
         produce(kafka_bootstrap, a.topic("scored"), [(s.ticker.encode(), dumps(s)) for s in stories])
         out = list(iter_messages(kafka_bootstrap, a.topic("signals"), True, len(stories), timeout=60))
         assert len(out) == len(stories)
