@@ -2,7 +2,9 @@
 
 Start order: refuse untested Faust/mode/aiokafka versions (`streams.kafka.compat.versions`);
 create the data directory (with its parents) and say where it is; serve the metrics; create
-missing topics; build the app; run until SIGTERM or SIGINT.
+missing topics (with the configs of `streams.kafka.app.topic_configs`); build the app; refuse a
+topic it reads, or a changelog, with another partition count than `topics.partitions`
+(`PartitionMismatch`, one line); run until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import logging
 import faust
 
 from schemas import Severity
-from streams.kafka.admin import ensure_topics
-from streams.kafka.app import create_app, internal_topic_names, topic_configs
+from streams.kafka.admin import ensure_topics, require_partitions
+from streams.kafka.app import create_app, internal_topic_names, read_topic_names, topic_configs
 from streams.kafka.clients import bootstrap_servers, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
 from streams.metrics import Metrics, serve
@@ -27,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
     """Run the worker (module docstring); returns its exit code. Raises `CompatError` on an
-    untested library version."""
+    untested library version, `PartitionMismatch` on a topic with another partition count."""
     require_tested_versions(settings.allow_untested_faust)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     log.info("worker state in %s", settings.data_dir)
@@ -42,9 +44,16 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
         internal_topic_names(settings),
         settings.topics.partitions,
         topic_configs(settings),
+        replication_factor=settings.topics.replication_factor,
         **kafka_python_config(settings.security),
     )
     app = create_app(settings, metrics)
+    # `use_partitioner` tables skip Faust's co-partitioning check: a source topic or changelog
+    # with another count would put a ticker's records and its state on different partitions.
+    require_partitions(
+        bootstrap_servers(settings.broker), read_topic_names(app), settings.topics.partitions,
+        **kafka_python_config(settings.security),
+    )
     if settings.http.enabled:
         log.info("queries on %s (served once the worker is ready)", str(app.conf.canonical_url).rstrip("/") + "/health")
     metrics.up.set(1)
