@@ -32,7 +32,7 @@ __all__ = ["HEARTBEAT_S", "LoopHeartbeat", "Metrics", "TopMovers", "TOP_MOVERS",
 NAMESPACE = "tickertone"
 TOP_MOVERS = 10
 HEARTBEAT_S = 1.0
-"""How often the worker's event loop beats (`LoopHeartbeat.beat`, a Faust timer)."""
+"""How often the worker's event loop beats (`LoopHeartbeat.beat`, `streams.kafka.worker.start_heartbeat`)."""
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -107,8 +107,8 @@ class LoopHeartbeat(Collector):
     health check (`tickertone health`) fails on it. Until the first beat the lag counts from
     when the metrics were created (the worker's start).
 
-    `beat()` is called by the loop every `interval` seconds (`streams.kafka.app`); `clock` is
-    `time.monotonic` (tests pass their own).
+    `beat()` is called by the loop every `interval` seconds
+    (`streams.kafka.worker.start_heartbeat`); `clock` is `time.monotonic` (tests pass their own).
     """
 
     def __init__(self, interval: float = HEARTBEAT_S, clock: Callable[[], float] = time.monotonic) -> None:

@@ -52,7 +52,7 @@ def _cmd_broker(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
-    from streams.kafka.admin import PartitionMismatch
+    from streams.kafka.admin import PartitionMismatch, TopicAdminError
     from streams.kafka.compat.versions import CompatError
     from streams.kafka.worker import run_worker
 
@@ -61,6 +61,9 @@ def _cmd_worker(args: argparse.Namespace) -> int:
     except (CompatError, PartitionMismatch) as error:
         print(f"tickertone worker: {error}", file=sys.stderr)
         return 2
+    except TopicAdminError as error:  # e.g. a replication factor the cluster cannot meet
+        print(f"tickertone worker: {error}", file=sys.stderr)
+        return 1
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ from streams.kafka.lag import OffsetsMonitor, RebalanceSensor, update_from_faust
 from streams.kafka.novelty_agent import add_novelty
 from streams.kafka.score_agent import add_score
 from streams.kafka.state_agent import add_state
-from streams.metrics import HEARTBEAT_S, Metrics
+from streams.metrics import Metrics
 from streams.settings import Settings
 
 __all__ = [
@@ -192,8 +192,3 @@ def _add_monitoring(app: faust.App, metrics: Metrics) -> None:
         reported["previous"] = update_from_faust(metrics, app, reported["previous"])
 
     app.timer(interval=5.0)(report_lag)
-
-    async def heartbeat() -> None:  # tickertone_event_loop_lag_seconds: the health check's signal
-        metrics.heartbeat.beat()
-
-    app.timer(interval=HEARTBEAT_S)(heartbeat)

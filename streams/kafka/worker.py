@@ -9,6 +9,7 @@ topic it reads, or a changelog, with another partition count than `topics.partit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import faust
@@ -18,11 +19,11 @@ from streams.kafka.admin import ensure_topics, require_partitions
 from streams.kafka.app import create_app, internal_topic_names, read_topic_names, topic_configs
 from streams.kafka.clients import bootstrap_servers, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
-from streams.metrics import Metrics, serve
+from streams.metrics import HEARTBEAT_S, Metrics, serve
 from streams.settings import Settings
 from streams.stages.story import EventType
 
-__all__ = ["run_worker"]
+__all__ = ["run_worker", "start_heartbeat"]
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +59,22 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
         log.info("queries on %s (served once the worker is ready)", str(app.conf.canonical_url).rstrip("/") + "/health")
     metrics.up.set(1)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    start_heartbeat(worker.loop, metrics)
     try:
         worker.execute_from_commandline()
     except SystemExit as done:
         return int(done.code or 0)
     finally:
         metrics.up.set(0)
+
+
+def start_heartbeat(loop: asyncio.AbstractEventLoop, metrics: Metrics, interval: float = HEARTBEAT_S) -> None:
+    """Beat `metrics.heartbeat` every `interval` seconds on `loop` from the moment it runs: during
+    table recovery too (Faust starts its timers only after recovery, which can take minutes),
+    so `tickertone_event_loop_lag_seconds` measures the loop itself."""
+
+    def beat() -> None:
+        metrics.heartbeat.beat()
+        loop.call_later(interval, beat)
+
+    loop.call_soon_threadsafe(beat)

@@ -96,3 +96,32 @@ def test_the_default_url_follows_the_metrics_settings(monkeypatch: pytest.Monkey
     monkeypatch.setenv("TICKERTONE_METRICS__ADDR", "0.0.0.0")
     monkeypatch.setenv("TICKERTONE_METRICS__PORT", "9999")
     assert metrics_url(load_settings()) == "http://127.0.0.1:9999/metrics"
+
+
+def test_the_worker_heartbeat_runs_on_the_loop_and_stalls_with_it() -> None:
+    import asyncio
+    import threading
+    import time
+
+    from streams.kafka.worker import start_heartbeat
+
+    metrics = Metrics()
+    loop = asyncio.new_event_loop()
+    start_heartbeat(loop, metrics, interval=0.05)
+    during_block: list[float] = []
+
+    async def run() -> None:
+        await asyncio.sleep(1.5)  # beating: the lag stays 0 (interval 1 s, beats every 0.05 s)
+        assert metrics.heartbeat.lag() == 0.0
+        sampler = threading.Timer(2.0, lambda: during_block.append(metrics.heartbeat.lag()))
+        sampler.start()
+        time.sleep(2.5)  # the loop is blocked: no beat
+        sampler.join()
+        await asyncio.sleep(0.2)
+
+    try:
+        loop.run_until_complete(run())
+    finally:
+        loop.close()
+    assert during_block and during_block[0] >= 0.8  # 2 s without a beat = ~1 s late
+    assert metrics.heartbeat.lag() == 0.0  # beating again after the block
