@@ -34,8 +34,8 @@ from streams.metrics import Metrics
 from streams.settings import Settings
 
 __all__ = [
-    "MAX_MESSAGE_BYTES", "StageTopics", "changelog_configs", "create_app", "internal_topic_names", "read_topic_names",
-    "topic_configs",
+    "MAX_MESSAGE_BYTES", "StageTopics", "changelog_configs", "changelog_topic_configs", "create_app", "internal_topic_names",
+    "read_topic_names", "topic_configs",
 ]
 
 PRODUCER_BATCH_BYTES = 1024 * 1024
@@ -78,6 +78,15 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     configs[settings.topics.raw]["retention.ms"] = str(round(settings.topics.raw_retention_s * 1000))
     configs[settings.topics.latest]["cleanup.policy"] = "compact"
     return configs
+
+
+def changelog_topic_configs(app: faust.App, settings: Settings) -> dict[str, dict[str, str]]:
+    """The app's table changelogs and the configs the worker creates them with before Faust
+    starts: compacted, plus `changelog_configs`. Created here, not left to Faust: a producer's
+    metadata request for a changelog (`wait_for_changelog_metadata`) can auto-create it with the
+    broker's defaults (delete policy, no configs) before Faust declares it."""
+    configs = {**changelog_configs(settings), "cleanup.policy": "compact"}
+    return {table.changelog_topic.get_topic_name(): dict(configs) for table in app.tables.values()}
 
 
 def read_topic_names(app: faust.App) -> list[str]:

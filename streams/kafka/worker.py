@@ -2,9 +2,10 @@
 
 Start order: refuse untested Faust/mode/aiokafka versions (`streams.kafka.compat.versions`);
 create the data directory (with its parents) and say where it is; serve the metrics; create
-missing topics (with the configs of `streams.kafka.app.topic_configs`); build the app; refuse a
-topic it reads, or a changelog, with another partition count than `topics.partitions`
-(`PartitionMismatch`, one line); run until SIGTERM or SIGINT.
+missing topics (with the configs of `streams.kafka.app.topic_configs`); build the app; create its
+tables' missing changelogs (compacted, same configs); refuse a topic it reads, or a changelog,
+with another partition count than `topics.partitions` (`PartitionMismatch`, one line); run
+until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ import faust
 
 from schemas import Severity
 from streams.kafka.admin import ensure_topics, require_partitions
-from streams.kafka.app import create_app, internal_topic_names, read_topic_names, topic_configs
+from streams.kafka.app import (
+    changelog_topic_configs,
+    create_app,
+    internal_topic_names,
+    read_topic_names,
+    topic_configs,
+)
 from streams.kafka.clients import bootstrap_servers, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
 from streams.metrics import HEARTBEAT_S, Metrics, serve
@@ -49,6 +56,15 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
         **kafka_python_config(settings.security),
     )
     app = create_app(settings, metrics)
+    changelogs = changelog_topic_configs(app, settings)
+    ensure_topics(
+        bootstrap_servers(settings.broker),
+        changelogs,
+        settings.topics.partitions,
+        changelogs,
+        replication_factor=settings.topics.replication_factor,
+        **kafka_python_config(settings.security),
+    )
     # `use_partitioner` tables skip Faust's co-partitioning check: a source topic or changelog
     # with another count would put a ticker's records and its state on different partitions.
     require_partitions(

@@ -29,10 +29,15 @@ def _configs(bootstrap: str, topics: list[str]) -> dict[str, dict[str, Any]]:
         admin.close()
 
 
-def _replicas(bootstrap: str, topics: list[str]) -> dict[str, set[int]]:
+def _replicas(bootstrap: str, topics: list[str]) -> dict[str, tuple[int, int]]:
+    """(partitions, replicas of each) per topic; replicas -1 when partitions disagree."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     try:
-        return {t["name"]: {len(p["replica_nodes"]) for p in t["partitions"]} for t in admin.describe_topics(topics)}
+        out = {}
+        for t in admin.describe_topics(topics):
+            counts = {len(p["replica_nodes"]) for p in t["partitions"]}
+            out[t["name"]] = (len(t["partitions"]), counts.pop() if len(counts) == 1 else -1)
+        return out
     finally:
         admin.close()
 
@@ -62,7 +67,7 @@ def test_the_worker_creates_topics_and_changelogs_with_their_configs(
     assert configs[signals].get("cleanup.policy", "delete") == "delete"
     for name in changelogs:
         assert configs[name]["cleanup.policy"] == "compact", name
-    assert set(_replicas(kafka_bootstrap, [raw, *changelogs]).values()) == {{1}}
+    assert set(_replicas(kafka_bootstrap, [raw, latest, *changelogs]).values()) == {(4, 1)}
     assert health.returncode == 0, health.stdout + health.stderr
     assert health.stdout.startswith("tickertone health: healthy")
 
