@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import heapq
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from threading import Thread
 from wsgiref.simple_server import WSGIServer
 
@@ -26,10 +27,12 @@ from prometheus_client.registry import Collector
 
 from schemas.errors import Reason
 
-__all__ = ["Metrics", "TopMovers", "TOP_MOVERS", "NAMESPACE", "serve"]
+__all__ = ["HEARTBEAT_S", "LoopHeartbeat", "Metrics", "TopMovers", "TOP_MOVERS", "NAMESPACE", "serve"]
 
 NAMESPACE = "tickertone"
 TOP_MOVERS = 10
+HEARTBEAT_S = 1.0
+"""How often the worker's event loop beats (`LoopHeartbeat.beat`, `streams.kafka.worker.start_heartbeat`)."""
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 _BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -96,6 +99,43 @@ class TopMovers(Collector):
         yield InfoMetricFamily(f"{NAMESPACE}_top_mover", "", labels=["rank"])
 
 
+class LoopHeartbeat(Collector):
+    """`tickertone_event_loop_lag_seconds`: how late the worker's event loop is, computed when
+    scraped (on the metrics server's thread, not the loop): the time since the loop last beat,
+    less the beat interval, at least 0. A loop that is blocked or hung, or a worker whose agents
+    never got going, shows a growing value even though `/metrics` still answers; the container
+    health check (`tickertone health`) fails on it. Until the first beat the lag counts from
+    when the metrics were created (the worker's start).
+
+    `beat()` is called by the loop every `interval` seconds
+    (`streams.kafka.worker.start_heartbeat`); `clock` is `time.monotonic` (tests pass their own).
+    """
+
+    def __init__(self, interval: float = HEARTBEAT_S, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._last = clock()
+
+    def beat(self) -> None:
+        """Record that the event loop ran now."""
+        self._last = self._clock()
+
+    def lag(self) -> float:
+        """Seconds the loop's next beat is overdue (0 while it beats on time)."""
+        return max(0.0, self._clock() - self._last - self.interval)
+
+    def collect(self) -> Iterable[Metric]:
+        gauge = GaugeMetricFamily(
+            f"{NAMESPACE}_event_loop_lag_seconds",
+            "How late the worker's event loop is: time since its last heartbeat beyond the beat interval.",
+        )
+        gauge.add_metric([], self.lag())
+        yield gauge
+
+    def describe(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(f"{NAMESPACE}_event_loop_lag_seconds", "")
+
+
 class Metrics:
     """The worker's metrics, registered on `registry` (a fresh one when not given).
 
@@ -105,7 +145,8 @@ class Metrics:
     - score: `sentences_scored`, `inference_batch_seconds`, `inference_batch_size`; novelty: `scored`,
       `duplicates.labels(stage)`;
     - state: `signals`, `alerts.labels(severity, event_type)`, `latency_seconds`, `top_movers.observe`;
-    - worker: `up`, `set_model()`, `rebalances`, `consumer_lag` (see `streams.kafka.lag`).
+    - worker: `up`, `set_model()`, `rebalances`, `consumer_lag` (see `streams.kafka.lag`),
+      `heartbeat.beat()` (the event-loop lag, see `LoopHeartbeat`).
     """
 
     def __init__(
@@ -114,10 +155,11 @@ class Metrics:
         *,
         alert_severities: Iterable[str] = (),
         alert_event_types: Iterable[str] = ("other",),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """`alert_severities` x `alert_event_types`: the alert label pairs to create at 0 up front
         (the worker passes every `Severity` and `EventType`), so `rate()` sees an alert's first
-        increment."""
+        increment. `clock`: the heartbeat's monotonic clock (tests pass their own)."""
         self.registry = registry or CollectorRegistry()
         ns = NAMESPACE
         r = self.registry
@@ -170,6 +212,8 @@ class Metrics:
         self.rebalances = Counter("rebalances", "Consumer-group rebalances seen by the worker.", namespace=ns, registry=r)
         self.top_movers = TopMovers()
         r.register(self.top_movers)
+        self.heartbeat = LoopHeartbeat(clock=clock)
+        r.register(self.heartbeat)
 
     def set_model(self, model: str, provider: str, precision: str) -> None:
         """Publish `tickertone_model_info{model, provider, precision} 1` (replaces the previous)."""

@@ -90,7 +90,7 @@ def server_properties(
         "log.retention.bytes": str(1 << 30),
         "log.segment.bytes": str(64 << 20),
         # Input messages up to 1 MB are valid; their dead letters (base64 + envelope) need more.
-        # Matches streams.kafka.app.MAX_MESSAGE_BYTES; production topics need the same.
+        # Matches streams.kafka.admin.MAX_MESSAGE_BYTES (topics are created with it as max.message.bytes).
         "message.max.bytes": str(4 << 20),
         "replica.fetch.max.bytes": str(4 << 20),
         # Few threads: the machine is small and shared with the worker.

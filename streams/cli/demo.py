@@ -24,6 +24,7 @@ import orjson
 from kafka import KafkaConsumer
 from rich.console import Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from schemas.errors import TickertoneError
@@ -32,7 +33,7 @@ from streams.cli.replay import replay
 from streams.kafka.admin import ensure_topics
 from streams.settings import CONFIG_ENV, Settings
 
-__all__ = ["run_demo", "DemoView"]
+__all__ = ["run_demo", "DemoView", "stop_children"]
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample"
 # Written into the demo directory when the demo creates it: only such a directory is emptied.
@@ -80,9 +81,9 @@ class DemoView:
         for s in sorted(signals, key=lambda s: -s["n_events"])[:15]:
             style = "red" if s["score_fast"] < -0.2 else "green" if s["score_fast"] > 0.2 else ""
             movers.add_row(
-                s["ticker"],
-                s["as_of"],
-                s["session"],
+                _text(s["ticker"]),
+                _text(s["as_of"]),
+                _text(s["session"]),
                 f"[{style}]{s['score_fast']:+.3f}[/]" if style else f"{s['score_fast']:+.3f}",
                 f"{s['score_slow']:+.3f}", f"{s['zscore'] or 0:+.2f}", f"{s['buzz']:.1f}", str(s["n_events"]),
             )
@@ -93,9 +94,16 @@ class DemoView:
             colour = "bold red" if a["severity"] == "critical" else "yellow"
             headline = (a["headlines"] or [""])[0][:70]
             alerts.add_row(
-                a["ticker"], a["as_of"], f"[{colour}]{a['severity']}[/]", a["reason"], a.get("event_type", ""), headline
+                _text(a["ticker"]), _text(a["as_of"]), f"[{colour}]{_text(a['severity'])}[/]", _text(a["reason"]),
+                _text(a.get("event_type", "")), _text(headline),
             )
         return Group(counts, movers, alerts)
+
+
+def _text(value: object) -> str:
+    """A record's text as rich shows it literally: `[/]` or `[bold]` in a headline (from the feed)
+    is text, not markup (unescaped, a stray `[/]` raised MarkupError and ended the demo)."""
+    return escape(str(value))
 
 
 def _follow(bootstrap: str, topics: dict[str, str], view: DemoView, stop: threading.Event) -> None:
@@ -117,31 +125,57 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _fresh_demo_dir(data: Path) -> Path:
-    """`data`, emptied, when the demo made it (it holds `MARKER`) or it does not exist;
-    `DemoError` for any other directory: the demo never deletes what it did not create."""
+    """`data`, ready and empty: created when missing, used as it is when an empty directory,
+    emptied when the demo made it (it holds the `MARKER` file); `DemoError` for anything else
+    (a directory with other content, a file, a link). The demo never deletes what it did not
+    create: only a marked directory's content is removed, never the directory named itself."""
     data = data.expanduser().absolute()
-    if data.exists() and any(data.iterdir()) and not (data / MARKER).is_file():
-        raise DemoError(f"{data} exists and was not made by the demo: pass --dir with a new or empty directory")
-    shutil.rmtree(data, ignore_errors=True)  # each demo starts from an empty broker and state
-    data.mkdir(parents=True)
+    if data.is_symlink() or (data.exists() and not data.is_dir()):
+        raise DemoError(f"{data} is not a directory: pass --dir with a new or empty directory")
+    if data.exists() and any(data.iterdir()):
+        marker = data / MARKER
+        if marker.is_symlink() or not marker.is_file():
+            raise DemoError(f"{data} exists and was not made by the demo: pass --dir with a new or empty directory")
+        for child in data.iterdir():  # each demo starts from an empty broker and state
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    data.mkdir(parents=True, exist_ok=True)
     (data / MARKER).write_text("made by `tickertone demo`; emptied by the next demo run\n")
     return data
+
+
+def stop_children(worker: subprocess.Popen[bytes], broker: Any, grace_s: float = 60.0) -> None:
+    """Stop the worker (SIGTERM, then SIGKILL after `grace_s`), then the broker, whatever the
+    worker does: a worker that hangs on exit no longer leaves the broker running."""
+    try:
+        worker.terminate()
+        try:
+            worker.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            print(f"worker did not stop within {grace_s:g} s; killing it", file=sys.stderr, flush=True)
+            worker.kill()
+            worker.wait(timeout=30)
+    finally:
+        broker.stop()
 
 
 class DemoError(TickertoneError):
     """The demo cannot start as asked; the message says what to change."""
 
 
-def run_demo(settings: Settings, args: argparse.Namespace) -> int:
-    """Broker + worker + replay + live view. Returns 0 after Ctrl-C or `--duration`."""
-    data = _fresh_demo_dir(args.dir)
-    broker = EmbeddedBroker(data / "kafka", port=args.port)
-    print(f"starting Kafka on 127.0.0.1:{args.port} (data in {data}/kafka) ...", flush=True)
-    bootstrap = broker.start()
+def _start_worker(settings: Settings, args: argparse.Namespace, data: Path, bootstrap: str) -> subprocess.Popen[bytes]:
+    from streams.kafka.app import topic_configs  # imports Faust and the agents: only here
+
     t = settings.topics
     # Before the follower and the replay ask for them: kafka-python logs an ERROR for each topic
-    # missing from its first metadata, which a newcomer should not read as a failure.
-    ensure_topics(bootstrap, [t.raw, t.deadletter, t.signals, t.alerts], t.partitions)
+    # missing from its first metadata, which a newcomer should not read as a failure. Created
+    # with the worker's configs (a topic that exists keeps its own).
+    ensure_topics(
+        bootstrap, [t.raw, t.deadletter, t.signals, t.alerts], t.partitions, topic_configs(settings),
+        replication_factor=t.replication_factor,
+    )
     env = {
         **os.environ,
         "TICKERTONE_BROKER": f"kafka://{bootstrap}",
@@ -153,7 +187,21 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
     if args.config is not None:  # the worker reads the same file
         env[CONFIG_ENV] = str(args.config.absolute())
     worker_log = (data / "worker.log").open("ab")
-    worker = subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=worker_log, stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-m", "streams", "worker"], env=env, stdout=worker_log, stderr=subprocess.STDOUT)
+
+
+def run_demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Broker + worker + replay + live view. Returns 0 after Ctrl-C or `--duration`."""
+    data = _fresh_demo_dir(args.dir)
+    broker = EmbeddedBroker(data / "kafka", port=args.port)
+    print(f"starting Kafka on 127.0.0.1:{args.port} (data in {data}/kafka) ...", flush=True)
+    bootstrap = broker.start()
+    t = settings.topics
+    try:
+        worker = _start_worker(settings, args, data, bootstrap)
+    except BaseException:
+        broker.stop()
+        raise
     print(f"worker started (log in {data}/worker.log); replaying the bundled sample at {args.rate:g}/s", flush=True)
     view = DemoView()
     stop = threading.Event()
@@ -186,8 +234,6 @@ def run_demo(settings: Settings, args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, previous)
         stop.set()
         feeder.join(timeout=30)  # the replay stops and its sends are acknowledged while Kafka runs
-        worker.terminate()
-        worker.wait(timeout=60)
-        broker.stop()
+        stop_children(worker, broker)
     print(f"demo done: {view.counts}")
     return 0

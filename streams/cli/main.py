@@ -1,7 +1,8 @@
 """The `tickertone` command line: builds the one `Settings` and hands it to the command.
 
 Exit codes: 0 done; 1 a command failed (its message says why); 2 bad usage or a bad setting
-(one line naming the variable or flag); 75 the worker's commit protocol met a refusal
+(one line naming the variable or flag), an untested Faust, or a topic with another partition
+count than the setting (one line naming the topic and both counts); 75 the worker's commit protocol met a refusal
 (`streams.kafka.commit`); other codes are the worker's or the broker's own.
 """
 
@@ -52,14 +53,18 @@ def _cmd_broker(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    from streams.kafka.admin import PartitionMismatch, TopicAdminError
     from streams.kafka.compat.versions import CompatError
     from streams.kafka.worker import run_worker
 
     try:
         return run_worker(settings_from_args(args), loglevel=args.log_level)
-    except CompatError as error:
+    except (CompatError, PartitionMismatch) as error:
         print(f"tickertone worker: {error}", file=sys.stderr)
         return 2
+    except TopicAdminError as error:  # e.g. a replication factor the cluster cannot meet
+        print(f"tickertone worker: {error}", file=sys.stderr)
+        return 1
 
 
 def _cmd_replay(args: argparse.Namespace) -> int:
@@ -133,6 +138,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         return 2
 
 
+def _cmd_health(args: argparse.Namespace) -> int:
+    from streams.cli.health import check_health, metrics_url
+
+    settings = settings_from_args(args)
+    healthy, line = check_health(args.url or metrics_url(settings), args.max_lag or settings.metrics.health_max_lag_s)
+    print(f"tickertone health: {line}", file=sys.stdout if healthy else sys.stderr)
+    return 0 if healthy else 1
+
+
 def _add_common(parser: argparse.ArgumentParser, broker: bool = True) -> None:
     parser.add_argument("--config", type=Path, help=f"TOML settings file (env {CONFIG_ENV})")
     if broker:
@@ -192,6 +206,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--dir", type=Path, default=state_dir() / "demo", help="the demo's broker and worker data (default %(default)s)"
     )
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("health", help="exit 0 when the local worker's event loop is live (the container health check)")
+    _add_common(p, broker=False)
+    p.add_argument("--metrics-port", type=int, help="the worker's Prometheus port (env TICKERTONE_METRICS__PORT)")
+    p.add_argument("--url", help="the worker's /metrics URL (default: from the metrics settings, on loopback)")
+    p.add_argument(
+        "--max-lag", type=float, help="event-loop lag that fails the check, s (env TICKERTONE_METRICS__HEALTH_MAX_LAG_S, 30)"
+    )
+    p.set_defaults(func=_cmd_health)
 
     add_connect_commands(sub, _add_common)
     add_evaluate_command(sub, _add_common)

@@ -7,7 +7,8 @@
 - `batches`: outgoing records as one batch per partition;
 - `tables`, `rejects`, `events`: changelogged tables; dead letters for unusable internal
   records; event batches and their origin;
-- `admin`, `clients`: topic creation; bootstrap and security for every client;
+- `admin`, `clients`: topic creation with its configs and the partition-count check; bootstrap
+  and security for every client;
 - `lag`: consumer lag and rebalance metrics;
 - `worker`: `tickertone worker`;
 - `compat/`: the only place that touches private Faust, mode, aiokafka or asyncio names.

@@ -21,6 +21,7 @@ from typing import Any
 
 import faust
 
+from streams.kafka.admin import MAX_MESSAGE_BYTES, changelog_configs
 from streams.kafka.clients import faust_credentials
 from streams.kafka.compat.consumer import RewindingTransport
 from streams.kafka.compat.stores import store_url
@@ -32,11 +33,10 @@ from streams.kafka.state_agent import add_state
 from streams.metrics import Metrics
 from streams.settings import Settings
 
-__all__ = ["MAX_MESSAGE_BYTES", "StageTopics", "create_app", "internal_topic_names", "topic_configs"]
-
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-"""The largest record the worker produces or fetches. Input up to 1 MB is valid; its dead letter
-(base64 + envelope) needs more. Topics' `max.message.bytes` must allow it."""
+__all__ = [
+    "MAX_MESSAGE_BYTES", "StageTopics", "changelog_configs", "changelog_topic_configs", "create_app", "internal_topic_names",
+    "read_topic_names", "topic_configs",
+]
 
 PRODUCER_BATCH_BYTES = 1024 * 1024
 """A record batch carries up to this much of one partition's share of an agent's batch, so a
@@ -68,9 +68,37 @@ def internal_topic_names(settings: Settings) -> list[str]:
 
 
 def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
-    """Topic configs the worker creates topics with: `signals.latest` is compacted (one record
-    per ticker survives), every other topic keeps the broker's defaults."""
-    return {settings.topics.latest: {"cleanup.policy": "compact"}}
+    """Topic configs the worker creates its topics with (DESIGN.md "Topic configs"): every topic
+    `min.insync.replicas` from the settings and a `max.message.bytes` that fits the largest
+    record the worker produces; the raw input a retention (`topics.raw_retention_s`);
+    `signals.latest` compacted (one record per ticker survives). A topic that exists keeps its
+    own configs."""
+    common = changelog_configs(settings)
+    configs = {name: dict(common) for name in internal_topic_names(settings)}
+    configs[settings.topics.raw]["retention.ms"] = str(round(settings.topics.raw_retention_s * 1000))
+    configs[settings.topics.latest]["cleanup.policy"] = "compact"
+    return configs
+
+
+def changelog_topic_configs(app: faust.App, settings: Settings) -> dict[str, dict[str, str]]:
+    """The app's table changelogs and the configs the worker creates them with before Faust
+    starts: compacted, plus `changelog_configs`. Created here, not left to Faust: a producer's
+    metadata request for a changelog (`wait_for_changelog_metadata`) can auto-create it with the
+    broker's defaults (delete policy, no configs) before Faust declares it."""
+    configs = {**changelog_configs(settings), "cleanup.policy": "compact"}
+    return {table.changelog_topic.get_topic_name(): dict(configs) for table in app.tables.values()}
+
+
+def read_topic_names(app: faust.App) -> list[str]:
+    """The topics this app's agents read and its tables' changelogs: the topics whose partition
+    count must be `topics.partitions` (a key's partition there is the partition of its state)."""
+    names: list[str] = []
+    for agent in app.agents.values():
+        channel = agent.channel
+        if isinstance(channel, faust.TopicT):
+            names.extend(channel.topics)
+    names.extend(table.changelog_topic.get_topic_name() for table in app.tables.values())
+    return list(dict.fromkeys(names))
 
 
 def valid_topic_name(settings: Settings) -> str:
@@ -95,6 +123,7 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         store=store_url(settings.state.store),
         processing_guarantee="at_least_once",  # see streams.kafka.commit
         topic_partitions=settings.topics.partitions,
+        topic_replication_factor=settings.topics.replication_factor,  # Faust's changelogs and its own topics
         consumer_auto_offset_reset="earliest",
         producer_acks=-1,
         producer_max_request_size=MAX_MESSAGE_BYTES,

@@ -7,6 +7,7 @@ from typing import Any
 import faust
 from faust.types import TableT
 
+from streams.kafka.admin import changelog_configs
 from streams.kafka.compat.producer import aiokafka_producer
 from streams.settings import Settings
 
@@ -31,6 +32,8 @@ def changelogged_table(
         use_partitioner=True,
         value_type=bytes if raw_values else None,  # bytes: the raw codec
         help=help_text,
+        # Compacted by Faust; replicated by the app's `topic_replication_factor`.
+        extra_topic_configs=changelog_configs(settings),
     )
 
 

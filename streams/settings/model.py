@@ -57,7 +57,24 @@ class TopicSettings(Section):
     latest: str = Field(
         "signals.latest", min_length=1, description="compacted: the newest TickerSignal per ticker (one record per key)"
     )
-    partitions: int = Field(4, ge=1, description="partitions of every topic the worker creates")
+    partitions: int = Field(
+        4, ge=1, description="partitions of every topic the worker creates; the worker refuses topics it reads with another count"
+    )
+    replication_factor: int = Field(
+        1, ge=1, description="replicas of every topic and changelog the worker creates (1: the embedded broker; production 3)"
+    )
+    min_insync_replicas: int = Field(
+        1, ge=1, description="`min.insync.replicas` of the topics and changelogs it creates (production 2; <= replication)"
+    )
+    raw_retention_s: Positive = Field(7 * 24 * 3600.0, description="`retention.ms` of the raw input topic when created (s)")
+
+    @model_validator(mode="after")
+    def _insync_within_replicas(self) -> TopicSettings:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                f"min_insync_replicas ({self.min_insync_replicas}) exceeds replication_factor ({self.replication_factor})"
+            )
+        return self
 
 
 class IngestSettings(Section):
@@ -172,6 +189,9 @@ class MetricsSettings(Section):
 
     port: int = Field(9464, ge=0, le=65535, description="port of `/metrics` (0 = any free port)")
     addr: str = Field("127.0.0.1", description="bind address of `/metrics`; loopback unless told otherwise")
+    health_max_lag_s: Positive = Field(
+        30.0, description="`tickertone health` fails when the worker's event loop is this late (s)"
+    )
 
 
 class HttpSettings(Section):

@@ -7,11 +7,11 @@ module only adds the extended-hours windows and the rule for which session a sto
 from __future__ import annotations
 
 import csv
+import time as wallclock
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,10 @@ import exchange_calendars as xcals
 from schemas import NewsItem, NormalizedNews, Phase, TickerStamp
 from schemas.errors import InvalidMessage, Reason
 
-__all__ = ["DEFAULT_MIC", "BUNDLED_MAP", "Stamp", "stamp", "session_closes", "ExchangeMap", "stamp_story"]
+__all__ = [
+    "BUNDLED_MAP", "CALENDAR_HORIZON", "CALENDAR_REFRESH_BEFORE", "DEFAULT_MIC", "Calendars", "ExchangeMap", "Stamp",
+    "session_closes", "stamp", "stamp_story",
+]
 
 DEFAULT_MIC = "XNYS"
 BUNDLED_MAP = Path(__file__).with_name("exchanges.csv")
@@ -29,9 +32,12 @@ BUNDLED_MAP = Path(__file__).with_name("exchanges.csv")
 PRE_MARKET_START = time(4, 0)
 AFTER_HOURS_END = time(20, 0)
 
-# Calendars are built from here (the bundled sample starts in 2009) to the library's default
-# end, about a year ahead of today.
+# Calendars are built from here (the bundled sample starts in 2009) to `CALENDAR_HORIZON` past
+# the day they are built, and rebuilt (`Calendars`) once the wall clock is within
+# `CALENDAR_REFRESH_BEFORE` of that end: a worker that runs for years keeps placing today's news.
 _CALENDAR_START = date(2000, 1, 1)
+CALENDAR_HORIZON = timedelta(days=365)
+CALENDAR_REFRESH_BEFORE = timedelta(days=30)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -63,19 +69,53 @@ class _Schedule:
     closes: list[int]
     pre_starts: list[int]  # 04:00 local on the open's date, never after the open
     after_ends: list[int]  # 20:00 local on the close's date, never before the close
+    end: float  # the calendar's last day (midnight UTC) in epoch seconds
 
 
-@cache
-def _schedule(mic: str) -> _Schedule:
-    """The schedule of `mic`, built once per MIC (building a calendar is slow)."""
+class Calendars:
+    """The schedule of each MIC, built on first use to `horizon` past the clock's day and
+    rebuilt when the clock comes within `refresh_before` of its end (a rebuild costs about
+    0.1 s per MIC, once per `horizon - refresh_before`).
+
+    `clock` gives epoch seconds (`time.time`; tests pass a fake one to run past a short
+    horizon). `stamp` and `session_closes` use the module's `CALENDARS` unless given another.
+    """
+
+    def __init__(
+        self,
+        horizon: timedelta = CALENDAR_HORIZON,
+        refresh_before: timedelta = CALENDAR_REFRESH_BEFORE,
+        clock: Callable[[], float] = wallclock.time,
+    ) -> None:
+        if not timedelta(0) <= refresh_before < horizon:
+            raise ValueError(f"need 0 <= refresh_before < horizon, got {refresh_before} and {horizon}")
+        self.horizon = horizon
+        self.refresh_before = refresh_before.total_seconds()
+        self._clock = clock
+        self._schedules: dict[str, _Schedule] = {}
+        self.builds = 0  # schedules built so far (a test's and an operator's view of refreshes)
+
+    def schedule(self, mic: str) -> _Schedule:
+        """The schedule of `mic`, reaching at least `refresh_before` past the clock."""
+        now = self._clock()
+        found = self._schedules.get(mic)
+        if found is None or now >= found.end - self.refresh_before:
+            end = (datetime.fromtimestamp(now, UTC) + self.horizon).date()
+            found = self._schedules[mic] = _build_schedule(mic, end)
+            self.builds += 1
+        return found
+
+
+def _build_schedule(mic: str, end: date) -> _Schedule:
+    """The schedule of `mic` from `_CALENDAR_START` to `end` (building a calendar is slow)."""
     try:
-        calendar = xcals.get_calendar(mic, start=_CALENDAR_START)
+        calendar = xcals.get_calendar(mic, start=_CALENDAR_START, end=end)
     except xcals.errors.InvalidCalendarName:
         raise InvalidMessage(Reason.UNKNOWN_EXCHANGE, f"no exchange calendar for MIC {mic!r}") from None
     except ValueError:
         # This calendar's holidays are recorded only from a later year: the library's default
         # start is then that first year.
-        calendar = xcals.get_calendar(mic)
+        calendar = xcals.get_calendar(mic, end=end)
     tz = calendar.tz
     sessions, opens, closes, pre_starts, after_ends = [], [], [], [], []
     for label, open_, close in zip(
@@ -91,10 +131,15 @@ def _schedule(mic: str) -> _Schedule:
         pre_starts.append(min(_micros(pre), open_us))
         after_ends.append(max(_micros(after), close_us))
     # Named as asked: XNAS shares the XNYS calendar (an alias there) but is its own exchange.
-    return _Schedule(mic, tz, sessions, opens, closes, pre_starts, after_ends)
+    end_s = datetime.combine(end, time(0), tzinfo=UTC).timestamp()
+    return _Schedule(mic, tz, sessions, opens, closes, pre_starts, after_ends, end_s)
 
 
-def stamp(published_at: datetime, mic: str = DEFAULT_MIC) -> Stamp:
+CALENDARS = Calendars()
+"""The process's calendars: what `stamp`, `stamp_story` and `session_closes` use by default."""
+
+
+def stamp(published_at: datetime, mic: str = DEFAULT_MIC, calendars: Calendars | None = None) -> Stamp:
     """Session and phase of `published_at` (aware) on the exchange `mic`.
 
     Phases, in exchange-local time: `pre_market` from 04:00 to the open, `regular` from the open
@@ -112,11 +157,12 @@ def stamp(published_at: datetime, mic: str = DEFAULT_MIC) -> Stamp:
 
     Raises `InvalidMessage`: `unknown_exchange` for a MIC exchange_calendars does not know,
     `unplaceable_time` outside the calendar (before its first session's pre-market or from its
-    last close on), `naive_time` for a naive datetime.
+    last close on: the calendar reaches `CALENDAR_HORIZON` past today, at least
+    `CALENDAR_REFRESH_BEFORE`), `naive_time` for a naive datetime.
     """
     if published_at.utcoffset() is None:
         raise InvalidMessage(Reason.NAIVE_TIME, f"{published_at.isoformat()} has no UTC offset")
-    schedule = _schedule(mic)
+    schedule = (calendars or CALENDARS).schedule(mic)
     utc = published_at.astimezone(UTC)
     t = _micros(utc)
     i = bisect_right(schedule.closes, t)  # the first session not yet closed at t
@@ -143,13 +189,15 @@ def stamp(published_at: datetime, mic: str = DEFAULT_MIC) -> Stamp:
     )
 
 
-def session_closes(mic: str, first: date, last: date) -> list[tuple[date, datetime]]:
+def session_closes(
+    mic: str, first: date, last: date, calendars: Calendars | None = None
+) -> list[tuple[date, datetime]]:
     """The sessions of `mic` from `first` to `last` (both included) with their UTC closes.
 
     The same schedule `stamp` uses, so a story's `session` is the first of these whose close
     is after its `published_at`. Raises `InvalidMessage` (`unknown_exchange`) as `stamp` does.
     """
-    schedule = _schedule(mic)
+    schedule = (calendars or CALENDARS).schedule(mic)
     lo = bisect_left(schedule.sessions, first)
     hi = bisect_right(schedule.sessions, last)
     return [
@@ -206,7 +254,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
                 yield number, next(csv.reader([text]))
 
 
-def stamp_story(item: NewsItem, exchange_map: ExchangeMap, *, received_at: datetime) -> NormalizedNews:
+def stamp_story(
+    item: NewsItem, exchange_map: ExchangeMap, *, received_at: datetime, calendars: Calendars | None = None
+) -> NormalizedNews:
     """`item` with one exchange-time stamp per ticker (tickers may trade on different exchanges).
 
     `received_at` (when the worker read the story) is used when the feed sent none of its own.
@@ -217,7 +267,7 @@ def stamp_story(item: NewsItem, exchange_map: ExchangeMap, *, received_at: datet
     for ticker in item.tickers:
         mic = exchange_map.mic_for(ticker)
         if mic not in by_mic:
-            by_mic[mic] = stamp(item.published_at, mic)
+            by_mic[mic] = stamp(item.published_at, mic, calendars)
         s = by_mic[mic]
         stamps.append(TickerStamp(ticker, s.exchange, s.session, s.phase, s.local_time))
     return NormalizedNews(

@@ -181,3 +181,12 @@ def test_every_service_that_talks_to_kafka_gets_the_security_settings(services: 
                 "SSL_KEY_PASSWORD",
             )
         } <= set(env), name
+
+
+@pytest.mark.parametrize("name", ["worker", "worker-gpu"])
+def test_worker_health_is_the_event_loop_not_just_the_metrics_thread(services: dict[str, Any], name: str) -> None:
+    check = services[name]["healthcheck"]
+    assert check["test"] == ["CMD", "tickertone", "health"]
+    assert "TICKERTONE_METRICS__HEALTH_MAX_LAG_S" in services[name]["environment"]
+    for dockerfile in ("deploy/Dockerfile", "deploy/Dockerfile.gpu"):
+        assert 'CMD ["tickertone", "health"]' in (ROOT / dockerfile).read_text(encoding="utf-8")

@@ -225,3 +225,15 @@ def test_the_table_lists_every_field() -> None:
         else:
             for inner in sub:
                 assert f"`TICKERTONE_{name.upper()}__{inner.upper()}`" in table
+
+
+def test_topic_replication_defaults_fit_the_embedded_broker_and_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = load_settings()
+    assert (s.topics.replication_factor, s.topics.min_insync_replicas) == (1, 1)
+    monkeypatch.setenv("TICKERTONE_TOPICS__REPLICATION_FACTOR", "3")
+    monkeypatch.setenv("TICKERTONE_TOPICS__MIN_INSYNC_REPLICAS", "2")
+    s = load_settings()
+    assert (s.topics.replication_factor, s.topics.min_insync_replicas) == (3, 2)
+    monkeypatch.setenv("TICKERTONE_TOPICS__MIN_INSYNC_REPLICAS", "4")
+    with pytest.raises(SettingsError, match="min_insync_replicas"):
+        load_settings()
