@@ -2,7 +2,9 @@
 
 Start order: refuse untested Faust/mode/aiokafka versions (`streams.kafka.compat.versions`);
 create the data directory (with its parents) and say where it is; serve the metrics; create
-missing topics; build the app; run until SIGTERM or SIGINT.
+missing topics; read their `max.message.bytes` (`streams.kafka.limits`); build the app; run
+until SIGTERM or SIGINT. An agent that meets an error it does not handle, or a record Kafka
+refuses, ends the worker with exit code 75 (`streams.kafka.commit`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from streams.kafka.admin import ensure_topics
 from streams.kafka.app import create_app, internal_topic_names, topic_configs
 from streams.kafka.clients import bootstrap_servers, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
+from streams.kafka.limits import read_topic_limits
 from streams.metrics import Metrics, serve
 from streams.settings import Settings
 from streams.stages.story import EventType
@@ -44,7 +47,11 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
         topic_configs(settings),
         **kafka_python_config(settings.security),
     )
-    app = create_app(settings, metrics)
+    limits = read_topic_limits(
+        bootstrap_servers(settings.broker), internal_topic_names(settings), **kafka_python_config(settings.security)
+    )
+    log.info("topics' max.message.bytes: %s", dict(limits.max_message_bytes))
+    app = create_app(settings, metrics, limits)
     if settings.http.enabled:
         log.info("queries on %s (served once the worker is ready)", str(app.conf.canonical_url).rstrip("/") + "/health")
     metrics.up.set(1)
