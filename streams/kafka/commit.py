@@ -81,7 +81,7 @@ async def publish_then_record(
 def exits_on_error(agent: Callable[P, Awaitable[None]]) -> Callable[P, Awaitable[None]]:
     """`agent` (an agent's or a timer's coroutine function), ending the process with
     `EXIT_UNDELIVERED` on any exception it does not handle itself (module docstring).
-    Cancellation (a rebalance, a shutdown) is not an `Exception` and goes through."""
+    Cancellation (a shutdown) is not an `Exception` and goes through."""
 
     @functools.wraps(agent)
     async def run(*args: P.args, **kwargs: P.kwargs) -> None:
