@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from schemas.records import SCHEMA_VERSION, Direction, Phase, Severity, format_time, optional_float, parse_time
 
 __all__ = [
     "SCORED_VERSION",
+    "SCORED_LIMIT",
+    "SCORED_TIMES",
     "ALERT_VERSION",
     "SIGNAL_VERSION",
     "Alert",
@@ -25,6 +28,16 @@ SCORED_VERSION = 2
 SIGNAL_VERSION = 2
 ALERT_VERSION = 3
 OTHER_EVENT = "other"
+
+SCORED_LIMIT = 1e12
+"""The largest |score|, weight and |score x weight| a decoded ScoredNews may carry. Real ones
+are below 10 (a score in [-1.5, 0.5] times a source weight); this bound keeps every decayed and
+session sum of the state finite for any number of stories a ticker can see (a record with weight
+1e308 is finite, but two of them overflow a sum to inf, and a state holding inf is written as
+`null` and never decodes again)."""
+
+SCORED_TIMES = (datetime(1970, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+"""The range a decoded ScoredNews' `published_at_utc` and `ingested_at` must fall in."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,29 @@ class ScoredNews:
             relevance=float(d.get("relevance", 1.0)),
             novelty=optional_float(d["novelty"]) if "novelty" in d else 1.0,
             chain_id=d["chain_id"] if "chain_id" in d else d["id"],
-        )
+        ).in_range()
+
+    def in_range(self) -> ScoredNews:
+        """Self, when its numbers and times are ones the state can fold (`SCORED_LIMIT`,
+        `SCORED_TIMES`); ValueError otherwise (`decode` turns it into a `schema` dead letter)."""
+        numbers = {
+            "score": self.score, "confidence": self.confidence, "weight": self.weight, "relevance": self.relevance,
+            "novelty": self.novelty, "model_score": self.model_score, "event_magnitude": self.event_magnitude,
+        }
+        for name, value in numbers.items():
+            if value is not None and not math.isfinite(value):
+                raise ValueError(f"{name} is not finite ({value})")
+        product = abs(self.score) * self.weight
+        if not 0.0 <= self.weight <= SCORED_LIMIT or abs(self.score) > SCORED_LIMIT or not product <= SCORED_LIMIT:
+            raise ValueError(
+                f"score {self.score} and weight {self.weight} (product {product}) are out of range "
+                f"(weight in [0, {SCORED_LIMIT:g}], |score| and |score x weight| at most {SCORED_LIMIT:g})"
+            )
+        earliest, latest = SCORED_TIMES
+        for name, time in (("published_at_utc", self.published_at_utc), ("ingested_at", self.ingested_at)):
+            if not earliest <= time < latest:
+                raise ValueError(f"{name} {time.isoformat()} is outside [{earliest.year}, {latest.year})")
+        return self
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from kafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError, 
 
 from schemas.errors import TickertoneError
 from streams.kafka.clients import bootstrap_servers
+from streams.kafka.limits import MAX_MESSAGE_BYTES
 from streams.settings import Settings
 
 __all__ = [
@@ -19,7 +20,6 @@ __all__ = [
 ]
 
 
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 """The largest record the worker produces or fetches. Input up to 1 MB is valid; its dead letter
 (base64 + envelope) needs more. Topics' `max.message.bytes` must allow it (the worker creates
 its topics and changelogs with exactly this)."""

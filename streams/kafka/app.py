@@ -16,17 +16,18 @@ transport is the compat room's `RewindingTransport`.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 
-from streams.kafka.admin import MAX_MESSAGE_BYTES, changelog_configs
+from streams.kafka.admin import changelog_configs
 from streams.kafka.clients import faust_credentials
 from streams.kafka.compat.consumer import RewindingTransport
 from streams.kafka.compat.stores import store_url
 from streams.kafka.ingest_agent import add_ingest
 from streams.kafka.lag import OffsetsMonitor, RebalanceSensor, update_from_faust
+from streams.kafka.limits import MAX_MESSAGE_BYTES, TopicLimits
 from streams.kafka.novelty_agent import add_novelty
 from streams.kafka.score_agent import add_score
 from streams.kafka.state_agent import add_state
@@ -37,6 +38,9 @@ __all__ = [
     "MAX_MESSAGE_BYTES", "StageTopics", "changelog_configs", "changelog_topic_configs", "create_app", "internal_topic_names",
     "read_topic_names", "topic_configs",
 ]
+
+# MAX_MESSAGE_BYTES (streams.kafka.limits): the largest record the worker produces or fetches.
+# A topic that takes less (its `max.message.bytes`) gets less: the limits are read at start.
 
 PRODUCER_BATCH_BYTES = 1024 * 1024
 """A record batch carries up to this much of one partition's share of an agent's batch, so a
@@ -56,6 +60,8 @@ class StageTopics:
     signals: faust.TopicT
     alerts: faust.TopicT
     latest: faust.TopicT
+    limits: TopicLimits = field(default_factory=TopicLimits)
+    """Each topic's `max.message.bytes`, read from the broker at start (`streams.kafka.limits`)."""
 
 
 def internal_topic_names(settings: Settings) -> list[str]:
@@ -111,8 +117,9 @@ def tagged_topic_name(settings: Settings) -> str:
     return f"{settings.app_id}.news.tagged"
 
 
-def create_app(settings: Settings, metrics: Metrics) -> faust.App:
-    """Build the Faust app with the agents of `settings.stages`."""
+def create_app(settings: Settings, metrics: Metrics, limits: TopicLimits | None = None) -> faust.App:
+    """Build the Faust app with the agents of `settings.stages`. `limits`: the topics'
+    `max.message.bytes` (`streams.kafka.limits.read_topic_limits`); None: 4 MiB everywhere."""
     http_host = settings.http.advertised_host or settings.http.addr
     http_port = settings.http.port or _free_port(settings.http.addr)
     app = faust.App(
@@ -146,7 +153,7 @@ def create_app(settings: Settings, metrics: Metrics) -> faust.App:
         broker_heartbeat_interval=2.0,
     )
     app.transport = RewindingTransport(app.conf.broker_consumer, app)  # before any topic exists
-    topics = _topics(app, settings)
+    topics = _topics(app, settings, limits or TopicLimits())
     if "ingest" in settings.stages:
         add_ingest(app, settings, metrics, topics)
     if "score" in settings.stages:
@@ -168,7 +175,7 @@ def _free_port(addr: str) -> int:
         return int(sock.getsockname()[1])
 
 
-def _topics(app: faust.App, settings: Settings) -> StageTopics:
+def _topics(app: faust.App, settings: Settings, limits: TopicLimits) -> StageTopics:
     def topic(name: str) -> faust.TopicT:
         return app.topic(
             name,
@@ -190,6 +197,7 @@ def _topics(app: faust.App, settings: Settings) -> StageTopics:
         signals=topic(t.signals),
         alerts=topic(t.alerts),
         latest=topic(t.latest),
+        limits=limits,
     )
 
 

@@ -1,7 +1,11 @@
 """The ingest stage's agents: validate and stamp each raw story, then drop repeated ids.
 
-- `ingest` (news.raw, one record at a time): `streams.stages.ingest.ingest` gives a
-  NormalizedNews, sent to `<app_id>.news.valid` keyed by story id, or a DeadLetter.
+- `ingest` (news.raw, in batches): `streams.stages.ingest.ingest` gives each record a
+  NormalizedNews, for `<app_id>.news.valid` keyed by story id, or a DeadLetter; the batch's
+  results go out through the commit protocol (`streams.kafka.commit`), so a record Kafka refuses
+  ends the worker with 75 before the batch's offsets are committed. A story whose normalised form
+  its output topics (news.valid, then news.normalized) cannot take is dead-lettered `too_large`,
+  and every dead letter is cut to fit its topic (`streams.kafka.limits`).
 - `dedupe` (news.valid, in batches): stories whose id the `seen-ids-v1` table holds within the
   retention are dropped; the rest go to news.normalized through the commit protocol
   (`streams.kafka.commit`), which records their ids only once they are in Kafka.
@@ -18,8 +22,10 @@ import faust
 from faust.types import TableT
 
 from schemas import DeadLetter, dumps
-from streams.kafka.commit import publish_then_record
+from streams.kafka.batches import Outgoing
+from streams.kafka.commit import exits_on_error, publish_then_record
 from streams.kafka.events import event_batches, origin_of
+from streams.kafka.rejects import letter_budget
 from streams.kafka.tables import changelogged_table, wait_for_changelog_metadata
 from streams.metrics import Metrics
 from streams.settings import Settings
@@ -43,22 +49,35 @@ def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: Sta
     retention = settings.ingest.dedupe_retention_s
     seen = changelogged_table(app, "seen-ids-v1", settings, "story id -> first seen (epoch s)")
     normalized_topic = topics.normalized.get_topic_name()
+    valid_topic, deadletter_topic = topics.valid.get_topic_name(), topics.deadletter.get_topic_name()
+    limits = topics.limits
+    # The story goes to news.valid, then unchanged to news.normalized: it must fit both.
+    story_bytes = min(limits.record_bytes(valid_topic), limits.record_bytes(normalized_topic))
 
     @app.agent(topics.raw, name="ingest")
+    @exits_on_error
     async def ingest_agent(stream: faust.StreamT[bytes]) -> None:
-        async for event in stream.events():
-            metrics.received.inc()
-            origin = origin_of(event)
-            result = ingest(event.value, origin, exchange_map, max_bytes, future_tolerance_s=future_tolerance_s)
-            if isinstance(result, DeadLetter):
-                metrics.invalid.labels(result.reason).inc()
-                await topics.deadletter.send(key=origin.key, value=dumps(result))
-            else:
-                delay = result.received_at.timestamp() - result.published_at_utc.timestamp()
-                metrics.feed_delay_seconds.observe(max(delay, 0.0))
-                await topics.valid.send(key=result.id.encode("utf-8"), value=dumps(result))
+        async for events in event_batches(stream, settings.ingest.batch_max, settings.ingest.batch_wait_s):
+            outputs: list[Outgoing] = []
+            for event in events:
+                metrics.received.inc()
+                origin = origin_of(event)
+                letter_key, letter_bytes = letter_budget(limits, deadletter_topic, origin.key)
+                result = ingest(
+                    event.value, origin, exchange_map, max_bytes, future_tolerance_s=future_tolerance_s,
+                    max_output_bytes=story_bytes, max_dead_letter_bytes=letter_bytes,
+                )
+                if isinstance(result, DeadLetter):
+                    metrics.invalid.labels(result.reason).inc()
+                    outputs.append((deadletter_topic, letter_key, dumps(result)))
+                else:
+                    delay = result.received_at.timestamp() - result.published_at_utc.timestamp()
+                    metrics.feed_delay_seconds.observe(max(delay, 0.0))
+                    outputs.append((valid_topic, result.id.encode("utf-8"), dumps(result)))
+            await publish_then_record(app.producer, outputs, limits=limits)
 
     @app.agent(topics.valid, name="dedupe")
+    @exits_on_error
     async def dedupe_agent(stream: faust.StreamT[bytes]) -> None:
         await wait_for_changelog_metadata(app, seen)
         async for events in event_batches(stream, settings.ingest.batch_max, settings.ingest.batch_wait_s):
@@ -71,9 +90,10 @@ def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: Sta
                 else:
                     fresh[story_id] = event
             outputs = [(normalized_topic, key, event.value) for key, event in fresh.items()]
-            await publish_then_record(app.producer, outputs, partial(_remember, seen, list(fresh), now))
+            await publish_then_record(app.producer, outputs, partial(_remember, seen, list(fresh), now), limits)
             metrics.normalized.inc(len(fresh))
 
+    @exits_on_error
     async def purge_seen_ids() -> None:
         for story_id in list(expired_ids(seen.items(), time.time(), retention)):
             del seen[story_id]

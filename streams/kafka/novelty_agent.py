@@ -18,7 +18,7 @@ import faust
 import orjson
 
 from streams.kafka.batches import Outgoing
-from streams.kafka.commit import publish_then_record
+from streams.kafka.commit import exits_on_error, publish_then_record
 from streams.kafka.compat.producer import write_store
 from streams.kafka.events import event_batches
 from streams.kafka.rejects import dead_letters
@@ -55,12 +55,14 @@ def add_novelty(app: faust.App, settings: Settings, metrics: Metrics, topics: St
         return [(changelog, key, value) for key, value in values.items()]
 
     @app.agent(topics.tagged, name="novelty")
+    @exits_on_error
     async def novelty_agent(stream: faust.StreamT[bytes]) -> None:
         async for events in event_batches(stream, cfg.batch_max, cfg.batch_wait_s):
             out = fold_novelty([event.value for event in events], load, directory, cfg)
             outputs: list[Outgoing] = [(scored_topic, key, value) for key, value in out.outputs]
             now = datetime.now(UTC)
-            outputs += dead_letters(deadletter_topic, [(events[i], error) for i, error in out.rejected], now, metrics)
-            await publish_then_record(app.producer, outputs, partial(store, out.chains))
+            rejected = [(events[i], error) for i, error in out.rejected]
+            outputs += dead_letters(deadletter_topic, rejected, now, metrics, topics.limits)
+            await publish_then_record(app.producer, outputs, partial(store, out.chains), topics.limits)
             metrics.scored.inc(len(out.outputs))
             metrics.duplicates.labels("novelty").inc(out.duplicates)

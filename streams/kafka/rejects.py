@@ -1,6 +1,6 @@
 """Records on internal topics that a stage cannot use (a foreign writer, a bug upstream): they
 are decoded apart from the rest, counted, and dead-lettered with their origin; they never stop
-an agent."""
+an agent. Every dead letter is cut to fit the dead-letter topic (`letter_budget`)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,11 @@ from schemas.codec import JsonRecord
 from schemas.errors import InvalidMessage
 from streams.kafka.batches import Outgoing
 from streams.kafka.events import origin_of
+from streams.kafka.limits import TopicLimits
 from streams.metrics import Metrics
 from streams.stages.ingest import dead_letter
 
-__all__ = ["dead_letters", "decode_all"]
+__all__ = ["dead_letters", "decode_all", "letter_budget"]
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +41,30 @@ def decode_all(
     return records, rejected
 
 
+def letter_budget(limits: TopicLimits, topic: str, key: bytes | None) -> tuple[bytes | None, int]:
+    """The Kafka key of a dead letter for a record keyed `key` on `topic`, and the most bytes its
+    JSON may then take. The letter is keyed like its record, unless that key would take more than
+    a quarter of what the topic allows (the letter carries the key anyway, cut if need be)."""
+    room = limits.record_bytes(topic)
+    if key is not None and len(key) > room // 4:
+        key = None
+    return key, room - len(key or b"")
+
+
 def dead_letters(
-    topic: str, rejected: list[tuple[faust.EventT[bytes], InvalidMessage]], now: datetime, metrics: Metrics
+    topic: str,
+    rejected: list[tuple[faust.EventT[bytes], InvalidMessage]],
+    now: datetime,
+    metrics: Metrics,
+    limits: TopicLimits | None = None,
 ) -> list[Outgoing]:
-    """The dead letters for `rejected`, to publish on `topic`; each is logged and counted."""
+    """The dead letters for `rejected`, to publish on `topic`, each cut to fit it; each is logged
+    and counted."""
     letters: list[Outgoing] = []
     for event, error in rejected:
         origin = origin_of(event)
         log.warning("dead-lettering %s[%d]@%d: %s", origin.topic, origin.partition, origin.offset, error)
         metrics.invalid.labels(error.reason.value).inc()
-        letters.append((topic, origin.key, dumps(dead_letter(error, event.value, origin, now))))
+        key, room = letter_budget(limits or TopicLimits(), topic, origin.key)
+        letters.append((topic, key, dumps(dead_letter(error, event.value, origin, now, room))))
     return letters

@@ -23,7 +23,7 @@ import orjson
 from faust.types import TableT
 
 from streams.kafka.batches import Outgoing
-from streams.kafka.commit import publish_then_record
+from streams.kafka.commit import exits_on_error, publish_then_record
 from streams.kafka.compat.producer import write_store
 from streams.kafka.events import event_batches
 from streams.kafka.rejects import dead_letters
@@ -81,6 +81,7 @@ def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
         return [(changelog, key, value) for key, value in values.items()]
 
     @app.agent(topics.scored, name="state")
+    @exits_on_error
     async def state_agent(stream: faust.StreamT[bytes]) -> None:
         async for events in event_batches(stream, state_cfg.batch_max, state_cfg.batch_wait_s):
             now = datetime.now(UTC)
@@ -88,8 +89,9 @@ def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
             outputs: list[Outgoing] = [(signals_topic, k, v) for k, v in out.signals]
             outputs += [(alerts_topic, k, v) for k, v in out.alerts]
             outputs += [(latest_topic, k, v) for k, v in dict(out.signals).items()]  # each ticker's last
-            outputs += dead_letters(deadletter_topic, [(events[i], error) for i, error in out.rejected], now, metrics)
-            await publish_then_record(app.producer, outputs, partial(store, out.states))
+            rejected = [(events[i], error) for i, error in out.rejected]
+            outputs += dead_letters(deadletter_topic, rejected, now, metrics, topics.limits)
+            await publish_then_record(app.producer, outputs, partial(store, out.states), topics.limits)
             now_s = time.time()
             for ingested_at in out.ingested_at:
                 metrics.latency_seconds.observe(max(now_s - ingested_at, 0.0))

@@ -2,10 +2,12 @@
 
 Start order: refuse untested Faust/mode/aiokafka versions (`streams.kafka.compat.versions`);
 create the data directory (with its parents) and say where it is; serve the metrics; create
-missing topics (with the configs of `streams.kafka.app.topic_configs`); build the app; create its
-tables' missing changelogs (compacted, same configs); refuse a topic it reads, or a changelog,
-with another partition count than `topics.partitions` (`PartitionMismatch`, one line); run
-until SIGTERM or SIGINT.
+missing topics (with the configs of `streams.kafka.app.topic_configs`); read their
+`max.message.bytes` (`streams.kafka.limits`); build the app; create its tables' missing
+changelogs (compacted, same configs); refuse a topic it reads, or a changelog, with another
+partition count than `topics.partitions` (`PartitionMismatch`, one line); run until SIGTERM or
+SIGINT. An agent that meets an error it does not handle, or a record Kafka refuses, ends the
+worker with exit code 75 (`streams.kafka.commit`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from streams.kafka.app import (
 )
 from streams.kafka.clients import bootstrap_servers, explained_kafka_errors, kafka_python_config
 from streams.kafka.compat.versions import require_tested_versions
+from streams.kafka.limits import read_topic_limits
 from streams.metrics import HEARTBEAT_S, Metrics, serve
 from streams.settings import Settings
 from streams.stages.story import EventType
@@ -57,7 +60,11 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
             replication_factor=settings.topics.replication_factor,
             **kafka_python_config(settings.security),
         )
-        app = create_app(settings, metrics)
+        limits = read_topic_limits(
+            bootstrap_servers(settings.broker), internal_topic_names(settings), **kafka_python_config(settings.security)
+        )
+        log.info("topics' max.message.bytes: %s", dict(limits.max_message_bytes))
+        app = create_app(settings, metrics, limits)
         changelogs = changelog_topic_configs(app, settings)
         ensure_topics(
             bootstrap_servers(settings.broker),

@@ -87,8 +87,8 @@ class IngestSettings(Section):
     )
     exchange_map: Path | None = Field(None, description="CSV `ticker,mic`; unset = the bundled map")
     default_mic: str = Field("XNYS", min_length=1, description="exchange of tickers not in the map")
-    batch_max: int = Field(500, ge=1, description="dedupe agent batch size (records)")
-    batch_wait_s: float = Field(0.05, ge=0, description="dedupe agent batch wait (s)")
+    batch_max: int = Field(500, ge=1, description="ingest and dedupe agents' batch size (records)")
+    batch_wait_s: float = Field(0.05, ge=0, description="ingest and dedupe agents' batch wait (s)")
 
 
 class ScoringSettings(Section):
