@@ -54,22 +54,19 @@ def _values(reader: TopicReader[bytes]) -> dict[str, dict[str, object]]:
     return items
 
 
+def _raw_topic_and_flags(kafka_bootstrap: str, unique_prefix: str, tmp_path: Path) -> tuple[str, list[str]]:
+    """A fresh raw topic, and the `connect` flags every run here shares: one poll, that topic,
+    a sent log under `tmp_path`, the fixtures' symbol directory."""
+    raw = f"{unique_prefix}raw"
+    ensure_topics(kafka_bootstrap, [raw], partitions=2)
+    flags = ["--broker", f"kafka://{kafka_bootstrap}", "--topic", raw, "--once", "--state-dir", str(tmp_path / "sent")]
+    return raw, [*flags, "--symbols", str(FEEDS / "symbols.csv")]
+
+
 def test_rss_and_atom_feeds_reach_the_raw_topic_once(
     kafka_bootstrap: str, unique_prefix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    raw = f"{unique_prefix}raw"
-    ensure_topics(kafka_bootstrap, [raw], partitions=2)
-    common = [
-        "--broker",
-        f"kafka://{kafka_bootstrap}",
-        "--topic",
-        raw,
-        "--once",
-        "--state-dir",
-        str(tmp_path / "sent"),
-        "--symbols",
-        str(FEEDS / "symbols.csv"),
-    ]
+    raw, common = _raw_topic_and_flags(kafka_bootstrap, unique_prefix, tmp_path)
     with FeedServer() as server, TopicReader(kafka_bootstrap, raw, lambda r: r.value) as reader:
         feeds = [server.url("rss.xml"), server.url("atom.xml")]
         code, out, err = _connect(capsys, "rss", *feeds, *common)
@@ -107,19 +104,7 @@ def test_rss_and_atom_feeds_reach_the_raw_topic_once(
 def test_json_api_through_a_mapping_file(
     kafka_bootstrap: str, unique_prefix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    raw = f"{unique_prefix}raw"
-    ensure_topics(kafka_bootstrap, [raw], partitions=2)
-    common = [
-        "--broker",
-        f"kafka://{kafka_bootstrap}",
-        "--topic",
-        raw,
-        "--once",
-        "--state-dir",
-        str(tmp_path / "sent"),
-        "--symbols",
-        str(FEEDS / "symbols.csv"),
-    ]
+    raw, common = _raw_topic_and_flags(kafka_bootstrap, unique_prefix, tmp_path)
     with FeedServer() as server, TopicReader(kafka_bootstrap, raw, lambda r: r.value) as reader:
         code, out, err = _connect(capsys, "http", server.url("api.json"), "--map", str(FEEDS / "api.toml"), *common)
         assert code == 0, err
