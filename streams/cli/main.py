@@ -183,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="target topic (default: the raw topic)")
     p.add_argument("--rate", type=float, help="messages per second (default: as fast as possible)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--by-time", action="store_true", help="CSV: send in publication-time order")
+    p.add_argument("--by-time", action="store_true", help="CSV: send in (publication time, id) order")
     p.add_argument("--from-topic", help="backfill: re-publish this topic's records from --since to --until")
     p.add_argument("--since", help="backfill start: RFC 3339 (2026-03-02T14:30:00Z), a date, epoch seconds or 2h (ago)")
     p.add_argument("--until", help="backfill end, exclusive (default: the topic's end now)")

@@ -46,13 +46,14 @@ def _csv_records(path: Path, by_time: bool) -> Iterator[ReplayMessage]:
     with path.open(newline="", encoding="utf-8") as handle:
         rows: Iterable[dict[str, str]] = csv.DictReader(handle)
         if by_time:  # loads the file: fine for replays, which a feed would send in time order
-            rows = sorted(rows, key=lambda row: datetime.fromisoformat(_published_at(row)))
+            # (published_at, id): the state stage's own order, so ties never depend on the file.
+            rows = sorted(rows, key=lambda row: (datetime.fromisoformat(_published_at(row)), _row_id(row, path)))
         for row in rows:
             published_at = _published_at(row)
             ticker = row["ticker"]
             source = row.get("source") or path.stem
             headline = row["headline"]
-            item_id = row.get("id") or story_id(source, published_at, headline, ticker)
+            item_id = _row_id(row, path)
             item: dict[str, object] = {
                 "id": item_id,
                 "published_at": published_at,
@@ -64,6 +65,11 @@ def _csv_records(path: Path, by_time: bool) -> Iterator[ReplayMessage]:
             if row.get("body"):
                 item["body"] = row["body"]
             yield ReplayMessage(key=item_id.encode("utf-8"), value=orjson.dumps(item))
+
+
+def _row_id(row: dict[str, str], path: Path) -> str:
+    """The row's `id`, else the stable id of its source, time, headline and ticker."""
+    return row.get("id") or story_id(row.get("source") or path.stem, _published_at(row), row["headline"], row["ticker"])
 
 
 def _published_at(row: dict[str, str]) -> str:

@@ -85,3 +85,15 @@ def test_csv_by_time_sends_oldest_first(tmp_path: Path) -> None:
     by_time = [orjson.loads(r.value)["headline"] for r in read_records(path, by_time=True)]
     assert in_file == ["late", "latest (15:30Z)", "early"]
     assert by_time == ["early", "late", "latest (15:30Z)"]
+
+
+def test_csv_by_time_breaks_ties_by_id(tmp_path: Path) -> None:
+    path = tmp_path / "news.csv"
+    path.write_text(
+        "id,published_utc,ticker,headline,source\n"
+        "b,2020-06-05T14:30:00Z,A,second,bz\n"
+        "c,2020-06-05T14:00:00Z,A,first,bz\n"
+        "a,2020-06-05T14:30:00Z,A,also at 14:30,bz\n",
+        encoding="utf-8",
+    )
+    assert [r.key for r in read_records(path, by_time=True)] == [b"c", b"a", b"b"]
