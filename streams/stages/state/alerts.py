@@ -88,8 +88,6 @@ _SEVERE_WORDS = {
         re.IGNORECASE,
     ),
 }
-# Event types whose bad news can be severe (the keys above), for the docs and tests.
-SEVERE_EVENTS = frozenset(_SEVERE_WORDS)
 
 
 @dataclass(frozen=True, slots=True)
