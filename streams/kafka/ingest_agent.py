@@ -6,10 +6,12 @@
   ends the worker with 75 before the batch's offsets are committed. A story whose normalised form
   its output topics (news.valid, then news.normalized) cannot take is dead-lettered `too_large`,
   and every dead letter is cut to fit its topic (`streams.kafka.limits`).
-- `dedupe` (news.valid, in batches): stories whose id the `seen-ids-v1` table holds within the
+- `dedupe` (news.valid, in batches): stories whose id the `seen-ids-v2` table holds within the
   retention are dropped; the rest go to news.normalized through the commit protocol
-  (`streams.kafka.commit`), which records their ids only once they are in Kafka.
-- `purge_seen_ids` (every minute): ids past the retention leave the table.
+  (`streams.kafka.commit`), which records their ids only once they are in Kafka. The table
+  keeps fixed-size digests in packed buckets (`streams.kafka.seen_ids`).
+- `purge_seen_ids` (every minute): ids past the retention leave the table, a slice of buckets
+  at a time, yielding to the event loop in between.
 """
 
 from __future__ import annotations
@@ -19,17 +21,17 @@ from functools import partial
 from typing import TYPE_CHECKING, cast
 
 import faust
-from faust.types import TableT
 
 from schemas import DeadLetter, dumps
 from streams.kafka.batches import Outgoing
 from streams.kafka.commit import exits_on_error, publish_then_record
 from streams.kafka.events import event_batches, origin_of
 from streams.kafka.rejects import letter_budget
+from streams.kafka.seen_ids import TABLE_NAME, SeenIds
 from streams.kafka.tables import changelogged_table, wait_for_changelog_metadata
 from streams.metrics import Metrics
 from streams.settings import Settings
-from streams.stages.dedupe import expired_ids, is_duplicate
+from streams.stages.dedupe import is_duplicate
 from streams.stages.exchange_time import ExchangeMap
 from streams.stages.ingest import ingest
 
@@ -47,7 +49,10 @@ def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: Sta
     max_bytes = settings.ingest.max_message_bytes
     future_tolerance_s = settings.ingest.future_tolerance_s
     retention = settings.ingest.dedupe_retention_s
-    seen = changelogged_table(app, "seen-ids-v1", settings, "story id -> first seen (epoch s)")
+    seen_table = changelogged_table(
+        app, TABLE_NAME, settings, "bucket -> packed (id digest, first seen) entries", raw_values=True
+    )
+    seen = SeenIds(seen_table, settings.topics.partitions)
     normalized_topic = topics.normalized.get_topic_name()
     valid_topic, deadletter_topic = topics.valid.get_topic_name(), topics.deadletter.get_topic_name()
     limits = topics.limits
@@ -79,29 +84,24 @@ def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: Sta
     @app.agent(topics.valid, name="dedupe")
     @exits_on_error
     async def dedupe_agent(stream: faust.StreamT[bytes]) -> None:
-        await wait_for_changelog_metadata(app, seen)
+        await wait_for_changelog_metadata(app, seen_table)
         async for events in event_batches(stream, settings.ingest.batch_max, settings.ingest.batch_wait_s):
             now = time.time()
             fresh: dict[bytes, faust.EventT[bytes]] = {}
             for event in events:
                 story_id = cast(bytes, event.key)  # the ingest agent keys news.valid by story id
-                if story_id in fresh or is_duplicate(seen.get(story_id), now, retention):
+                partition = event.message.partition
+                if story_id in fresh or is_duplicate(seen.first_seen(story_id, partition), now, retention):
                     metrics.duplicates.labels("ingest").inc()
                 else:
                     fresh[story_id] = event
             outputs = [(normalized_topic, key, event.value) for key, event in fresh.items()]
-            await publish_then_record(app.producer, outputs, partial(_remember, seen, list(fresh), now), limits)
+            ids = [(key, event.message.partition) for key, event in fresh.items()]
+            await publish_then_record(app.producer, outputs, partial(seen.remember, ids, now), limits)
             metrics.normalized.inc(len(fresh))
 
     @exits_on_error
     async def purge_seen_ids() -> None:
-        for story_id in list(expired_ids(seen.items(), time.time(), retention)):
-            del seen[story_id]
+        await seen.purge(time.time(), retention)
 
     app.timer(interval=PURGE_INTERVAL_S)(purge_seen_ids)
-
-
-def _remember(seen: TableT[bytes, float], story_ids: list[bytes], now: float) -> None:
-    """Record `story_ids` as first seen at `now` (Faust sends their changelog records)."""
-    for story_id in story_ids:  # one by one: Faust's RocksDB store has no bulk update
-        seen[story_id] = now

@@ -1,5 +1,5 @@
 """The state stage's agent: batches of ScoredNews in, TickerSignal and Alert records out, the
-per-ticker state in the table `ticker-state-v2` (DESIGN.md "Per-ticker state").
+per-ticker state in the table `ticker-state-v3` (DESIGN.md "Per-ticker state").
 
 Per batch: fold the records into the tickers' states (`streams.stages.state.fold.fold_batch`),
 then the commit protocol (`streams.kafka.commit`): signals, alerts and dead letters first, then
@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["STATE_TABLE", "add_state", "stored_state"]
 
-STATE_TABLE = "ticker-state-v2"
-"""The state table's name (its changelog: `<app_id>-ticker-state-v2-changelog`)."""
+STATE_TABLE = "ticker-state-v3"
+"""The state table's name (its changelog: `<app_id>-ticker-state-v3-changelog`)."""
 
 
 def stored_state(table: TableT[bytes, Any], key: bytes) -> TickerState | None:

@@ -136,7 +136,7 @@ def test_rocksdb_store_files_keys_by_partition_and_resumes_to_the_reference(
     _assert_each_story_once(stories, _signals_through_kills(worker.start().wait_ready(), stories, kills=1, seed=7))
     partitions = Settings().topics.partitions
     filed: list[tuple[bytes, int]] = []  # a list, not a dict: a key filed twice must show
-    for path in (tmp_path / "state").rglob("ticker-state-v2-*.db"):
+    for path in (tmp_path / "state").rglob("ticker-state-v3-*.db"):
         db = Rdict(str(path), access_type=AccessType.read_only())
         partition = int(path.name.removesuffix(".db").rsplit("-", 1)[1])
         filed += [(key, partition) for key in db.keys() if not key.startswith(b"__faust")]

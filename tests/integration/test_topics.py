@@ -52,7 +52,7 @@ def test_the_worker_creates_topics_and_changelogs_with_their_configs(
     with worker:
         worker.wait_ready(timeout=120)
         app = worker.group
-        changelogs = [f"{app}-seen-ids-v1-changelog", f"{app}-ticker-state-v2-changelog", f"{app}-ticker-chains-v1-changelog"]
+        changelogs = [f"{app}-seen-ids-v2-changelog", f"{app}-ticker-state-v3-changelog", f"{app}-ticker-chains-v1-changelog"]
         raw, latest, signals = worker.topic("raw"), worker.topic("latest"), worker.topic("signals")
         configs = _configs(kafka_bootstrap, [raw, latest, signals, *changelogs])
         health = subprocess.run(
@@ -80,7 +80,7 @@ def test_a_replication_factor_the_cluster_cannot_meet_is_refused(kafka_bootstrap
 
 @pytest.mark.parametrize(
     ("stages", "topic"),
-    [("state", "{prefix}scored"), ("ingest", "{prefix}raw"), ("state", "{prefix}app-ticker-state-v2-changelog")],
+    [("state", "{prefix}scored"), ("ingest", "{prefix}raw"), ("state", "{prefix}app-ticker-state-v3-changelog")],
 )
 def test_a_topic_with_another_partition_count_stops_the_worker_with_one_line(
     kafka_bootstrap: str, unique_prefix: str, tmp_path: Path, stages: str, topic: str

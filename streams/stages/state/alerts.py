@@ -258,4 +258,5 @@ def _marked(marks: tuple[AlertMark, ...], mark: AlertMark, kept: int) -> tuple[A
 def _drivers(event: StateEvent, recent: tuple[Story, ...], window_s: float) -> tuple[Story, ...]:
     """The alerting story, then the kept stories from `window_s` before it up to it, newest first."""
     start = event.t - window_s
-    return (Story.of(event), *(s for s in recent if s.news_id != event.news_id and start <= s.t <= event.t))
+    story = Story.of(event)  # the kept id, which `recent` holds (a long id is cut the same way)
+    return (story, *(s for s in recent if s.news_id != story.news_id and start <= s.t <= event.t))

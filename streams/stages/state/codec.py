@@ -1,18 +1,21 @@
 """The per-ticker state's changelog form: `to_dict` writes it, `from_dict` reads it back.
 
 The form is versioned (`"v": STATE_VERSION`), and the table name carries the same version
-(`ticker-state-v2`): a new layout starts a new table and changelog. Story-id keys are written
-sorted within each sealed chunk, so equal states give equal records.
+(`ticker-state-v3`): a new layout starts a new table and changelog. Story-id keys (`id_key`,
+always 8 characters) are written as one string per chunk, sorted within each sealed chunk, so
+equal states give equal records; sessions are written by date ordinal. Compact because the
+record's size is bounded (16 KiB with the default settings, whatever the ids look like).
 """
 
 from __future__ import annotations
 
-from datetime import date
-from functools import lru_cache
 from typing import Any
 
 from streams.stages.state.decay import Decayed
 from streams.stages.state.ticker import STATE_VERSION, IdChunk, Story, TickerState
+
+KEY_CHARS = 8
+"""Characters of one `id_key`."""
 
 __all__ = ["from_dict", "to_dict"]
 
@@ -27,12 +30,12 @@ def to_dict(state: TickerState) -> dict[str, Any]:
         "v": STATE_VERSION,
         "fast": decayed(state.fast),
         "slow": decayed(state.slow),
-        "sessions": [[_iso_day(d), ws, w] for d, ws, w in state.sessions],
+        "sessions": [list(s) for s in state.sessions],
         "n_events": state.n_events,
         "ids": {
-            "open": list(state.recent_ids),
+            "open": "".join(state.recent_ids),
             "open_t": state.recent_t,
-            "chunks": [[chunk.newest_t, chunk.ordered] for chunk in state.id_chunks],
+            "chunks": [[chunk.newest_t, "".join(chunk.ordered)] for chunk in state.id_chunks],
         },
         "negatives": [list(s) for s in state.negatives],
         "positives": [list(s) for s in state.positives],
@@ -43,10 +46,10 @@ def to_dict(state: TickerState) -> dict[str, Any]:
     }
 
 
-# to_dict runs for every ticker a batch touches, over mostly the same session dates each time.
-@lru_cache(maxsize=4096)
-def _iso_day(ordinal: int) -> str:
-    return date.fromordinal(ordinal).isoformat()
+def _keys(joined: str) -> tuple[str, ...]:
+    if len(joined) % KEY_CHARS:
+        raise ValueError(f"story-id keys of {len(joined)} characters: not a run of {KEY_CHARS}-character keys")
+    return tuple(joined[i : i + KEY_CHARS] for i in range(0, len(joined), KEY_CHARS))
 
 
 def from_dict(data: dict[str, Any]) -> TickerState:
@@ -71,14 +74,11 @@ def from_dict(data: dict[str, Any]) -> TickerState:
     return TickerState(
         fast=decayed(data["fast"]),
         slow=decayed(data["slow"]),
-        sessions=tuple(
-            (date.fromisoformat(day).toordinal(), float(ws), float(w))
-            for day, ws, w in data["sessions"]
-        ),
+        sessions=tuple((int(day), float(ws), float(w)) for day, ws, w in data["sessions"]),
         n_events=int(data["n_events"]),
-        recent_ids=tuple(ids["open"]),
+        recent_ids=_keys(ids["open"]),
         recent_t=opt(ids["open_t"]),
-        id_chunks=tuple(IdChunk(keys, float(t)) for t, keys in ids["chunks"]),
+        id_chunks=tuple(IdChunk(_keys(keys), float(t)) for t, keys in ids["chunks"]),
         negatives=stories(data["negatives"]),
         positives=stories(data["positives"]),
         negative_alerts=tuple((float(t), int(level)) for t, level in alerts["negative"]),

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import NamedTuple
 
+import orjson
+
 from streams.settings import StateSettings
 from streams.stages.state.decay import Decayed, update
 
@@ -30,6 +32,7 @@ __all__ = [
     "SignalValues",
     "TickerState",
     "apply",
+    "driver_id",
     "id_key",
     "read",
     "read_at",
@@ -38,14 +41,16 @@ __all__ = [
     "STATE_VERSION",
 ]
 
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 # Effective weights below this count as 0: a subnormal weight (a long novelty chain, a tiny
 # relevance power) would make `N / D` a ratio of rounding errors, outside the scores' range.
 MIN_WEIGHT = 1e-9
-# Headline characters kept per driver story: the state's changelog record stays small whatever
-# the feed sends.
-HEADLINE_KEPT = 300
+# What a driver story keeps of its headline and id, in bytes of their JSON form: with these,
+# the default settings' largest changelog record stays under 16 KiB whatever the feed sends
+# (tests/unit/streams/stages/state/test_record_size.py builds that record).
+HEADLINE_BYTES = 200
+ID_BYTES = 128
 
 # (session ordinal, sum of w*s, sum of w) for one session; kept sorted by session, oldest first.
 SessionSums = tuple[int, float, float]
@@ -103,8 +108,8 @@ class Story(NamedTuple):
     @classmethod
     def of(cls, event: StateEvent) -> Story:
         return cls(
-            event.news_id,
-            event.headline[:HEADLINE_KEPT],
+            driver_id(event.news_id),
+            _fit(event.headline, HEADLINE_BYTES),
             event.score,
             event.t,
             event.event_type,
@@ -147,12 +152,41 @@ class IdChunk(frozenset[str]):
         return chunk
 
 
+def driver_id(news_id: str) -> str:
+    """The id a driver story keeps: `news_id` itself when its JSON form fits `ID_BYTES`, else
+    its longest prefix that fits with "…" and its `id_key` after it (so two long ids that share
+    the prefix stay apart, and the same id is always cut the same way)."""
+    if _json_bytes(news_id) <= ID_BYTES:
+        return news_id
+    tail = "\u2026" + id_key(news_id)
+    return _fit(news_id, ID_BYTES - _json_bytes(tail)) + tail
+
+
+def _json_bytes(text: str) -> int:
+    """Bytes of `text` as a JSON string, without its quotes (escapes included)."""
+    return len(orjson.dumps(text)) - 2
+
+
+def _fit(text: str, budget: int) -> str:
+    """The longest prefix of `text` whose JSON form takes at most `budget` bytes."""
+    if _json_bytes(text) <= budget:
+        return text
+    lo, hi = 0, min(len(text), budget)  # every character takes at least one byte
+    while lo < hi:  # the longest prefix that fits: bisect on its length
+        mid = (lo + hi + 1) // 2
+        if _json_bytes(text[:mid]) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo]
+
+
 def id_key(news_id: str) -> str:
-    """The key a story id is remembered by: 64 bits of BLAKE2b in URL-safe base64 (11
-    characters), whatever the id looks like. Among 512 remembered keys, a new id matches one by
-    chance with probability ~3e-17."""
-    digest = hashlib.blake2b(news_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-    return base64.urlsafe_b64encode(digest)[:11].decode("ascii")
+    """The key a story id is remembered by: 48 bits of BLAKE2b in URL-safe base64 (8
+    characters), whatever the id looks like. Among the at most 575 keys a ticker remembers, a
+    new id matches one by chance with probability ~2e-12."""
+    digest = hashlib.blake2b(news_id.encode("utf-8", "surrogatepass"), digest_size=6).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,10 +451,11 @@ def _add_older(
 
 def _keep_newest(stories: tuple[Story, ...], event: StateEvent, k: int) -> tuple[Story, ...]:
     """Insert the event's story into `stories` (newest first by (t, id)), keeping at most k."""
-    key = (event.t, event.news_id)
+    story = Story.of(event)
+    key = (story.t, story.news_id)  # the kept id, as the stored stories are ordered by it
     i = 0
     while i < len(stories) and (stories[i].t, stories[i].news_id) > key:
         i += 1
     if i >= k:
         return stories
-    return (*stories[:i], Story.of(event), *stories[i : k - 1])
+    return (*stories[:i], story, *stories[i : k - 1])

@@ -40,7 +40,7 @@ def test_faust_changelogs_get_the_same_replication_and_configs(tmp_path: object)
     app = create_app(settings, Metrics())
     assert app.conf.topic_replication_factor == 3
     changelogs = {table.changelog_topic.get_topic_name(): table.changelog_topic for table in app.tables.values()}
-    assert set(changelogs) == {"t-ticker-chains-v1-changelog", "t-ticker-state-v2-changelog"}
+    assert set(changelogs) == {"t-ticker-chains-v1-changelog", "t-ticker-state-v3-changelog"}
     for topic in changelogs.values():
         assert topic.config == changelog_configs(settings)
         assert topic.compacting and topic.partitions == settings.topics.partitions

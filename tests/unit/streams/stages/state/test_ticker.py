@@ -224,7 +224,7 @@ def test_ids_are_remembered_by_a_fixed_size_key() -> None:
     hostile = "x" * 100_000
     state = run([ev(hostile, D[0], 0.1)], StateSettings())
     assert state.seen(hostile) and not state.seen(hostile[:-1])
-    assert all(len(key) == 11 for key in state.recent_ids)
+    assert all(len(key) == 8 for key in state.recent_ids)
 
 
 def test_a_weight_below_the_minimum_counts_as_zero() -> None:
