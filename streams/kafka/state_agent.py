@@ -40,6 +40,8 @@ __all__ = ["STATE_TABLE", "add_state", "stored_state"]
 
 STATE_TABLE = "ticker-state-v3"
 """The state table's name (its changelog: `<app_id>-ticker-state-v3-changelog`)."""
+DECODED_KEPT = 1024
+"""Tickers whose decoded state the agent keeps beside the table (the most recently written)."""
 
 
 def stored_state(table: TableT[bytes, Any], key: bytes) -> TickerState | None:
@@ -59,7 +61,9 @@ def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
     latest_topic = topics.latest.get_topic_name()
     # Each state kept beside the bytes written for it skips decoding while the table still holds
     # those very bytes. Only the memory store does: a value restored from the changelog is a new
-    # object (decoded), and RocksDB returns a new object on every read.
+    # object (decoded), and RocksDB returns a new object on every read. The most recently written
+    # `DECODED_KEPT` are kept: a decoded state takes a few times its record's memory, and the
+    # table's bytes alone (at most 16 KiB a ticker) bound the rest.
     keep_written = state_cfg.store.startswith("memory:")
     written: dict[bytes, tuple[bytes, TickerState]] = {}
 
@@ -76,7 +80,11 @@ def add_state(app: faust.App, settings: Settings, metrics: Metrics, topics: Stag
         for key, value in values.items():
             write_store(table, key, value)  # one by one: Faust's RocksDB store has no bulk update
         if keep_written:
-            written.update({key: (values[key], state) for key, state in states.items()})
+            for key, state in states.items():
+                written.pop(key, None)  # re-inserted last: the dict's order is the write order
+                written[key] = (values[key], state)
+            while len(written) > DECODED_KEPT:
+                del written[next(iter(written))]
         changelog = table.changelog_topic.get_topic_name()
         return [(changelog, key, value) for key, value in values.items()]
 
