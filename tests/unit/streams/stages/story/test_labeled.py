@@ -1,4 +1,4 @@
-"""The story intelligence on the hand-labelled headlines (tests/resources/LABELS.md): the issue's
+"""The story intelligence on the hand-labelled headlines (inference/eval/LABELS.md): the issue's
 targets, on the development split and on the split labelled after the rules were frozen."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from streams.settings import StorySettings
 from streams.stages.story import SymbolDirectory
 from support.paths import REPO, SAMPLE
 
-LABELS = REPO / "tests" / "resources" / "labeled_headlines.csv"
+LABELS = REPO / "inference" / "eval" / "labeled_headlines.csv"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,143 @@
+"""End-to-end latency of one worker: news.raw record -> signals.ticker record, at a fixed rate.
+
+For each tree (this checkout, and `--baseline` checkouts to compare, e.g. main as of a date)
+and each rate: fresh topics on one embedded broker, one `tickertone worker` with every stage
+(the tree's own code and bundled model, on this machine's cores), then `tickertone replay` of
+the first `rate x seconds` stories of the bundled sample at `--rate`. A story's latency is the
+timestamp of its first TickerSignal minus the timestamp of its news.raw record (both stamped
+by the producers, on one clock); p50/p99/max over the stories that produced a signal. A worker
+that cannot keep up shows a p99 that grows with the run's length.
+
+    .venv/bin/python benchmarks/bench_e2e.py --rates 30,100 --seconds 60 --baseline /tmp/main
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+
+from streams.broker import EmbeddedBroker
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "streams" / "sample" / "benzinga_headlines.csv"
+TOPICS = ("RAW", "DEADLETTER", "NORMALIZED", "SCORED", "SIGNALS", "ALERTS", "LATEST")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def first_rows(n: int, out: Path) -> int:
+    """The first `n` stories of the sample (header kept) into `out`; returns how many."""
+    with SAMPLE.open(newline="", encoding="utf-8") as src, out.open("w", newline="", encoding="utf-8") as dst:
+        reader = csv.reader(src)
+        writer = csv.writer(dst)
+        writer.writerow(next(reader))
+        count = 0
+        for row in reader:
+            if count == n:
+                break
+            writer.writerow(row)
+            count += 1
+    return count
+
+
+def read_topic(bootstrap: str, topic: str) -> list[tuple[int, bytes]]:
+    """(timestamp ms, value) of every record now in `topic`."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    consumer.assign(parts)
+    consumer.seek_to_beginning(*parts)
+    end = consumer.end_offsets(parts)
+    out: list[tuple[int, bytes]] = []
+    while any(consumer.position(tp) < end[tp] for tp in parts):
+        for records in consumer.poll(timeout_ms=500).values():
+            out.extend((r.timestamp, r.value) for r in records)
+    consumer.close()
+    return out
+
+
+def run_once(tree: Path, bootstrap: str, rate: int, seconds: float, work: Path, drain_s: float) -> dict[str, float]:
+    prefix = f"e2e-{tree.name}-{rate}-{int(time.time())}-"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree),
+        **{f"TICKERTONE_TOPICS__{key}": f"{prefix}{key.lower()}" for key in TOPICS},
+        "TICKERTONE_BROKER": f"kafka://{bootstrap}", "TICKERTONE_APP_ID": f"{prefix}app",
+        "TICKERTONE_DATA_DIR": str(work / f"{prefix}state"), "TICKERTONE_METRICS__PORT": str(free_port()),
+        "TICKERTONE_HTTP__PORT": str(free_port()),
+    }
+    stories = first_rows(int(rate * seconds), work / f"{prefix}stories.csv")
+    log_path = work / f"{prefix}worker.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "streams", "worker"], env=env, cwd=tree, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 180
+            while "Ready" not in log_path.read_text(errors="replace"):
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"worker of {tree} not ready:\n{log_path.read_text(errors='replace')[-3000:]}")
+                time.sleep(0.5)
+            replay = [sys.executable, "-m", "streams", "replay", str(work / f"{prefix}stories.csv"), "--rate", str(rate)]
+            subprocess.run([*replay, "--no-progress"], env=env, cwd=tree, check=True, capture_output=True)
+            time.sleep(drain_s)  # stories still in the pipe when the replay ends
+        finally:
+            worker.terminate()
+            worker.wait(60)
+    sent = {orjson.loads(value)["id"]: ts for ts, value in read_topic(bootstrap, f"{prefix}raw")}
+    first_signal: dict[str, int] = {}
+    for ts, value in read_topic(bootstrap, f"{prefix}signals"):
+        news_id = orjson.loads(value)["news_id"]
+        first_signal[news_id] = min(ts, first_signal.get(news_id, ts))
+    latencies = np.array([first_signal[i] - sent[i] for i in first_signal if i in sent], dtype=float)
+    return {
+        "stories": stories, "with_signal": len(latencies),
+        "p50_ms": float(np.percentile(latencies, 50)), "p99_ms": float(np.percentile(latencies, 99)),
+        "max_ms": float(latencies.max()),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--rates", default="30,100", help="stories/s, comma-separated")
+    parser.add_argument("--seconds", type=float, default=60.0, help="replay length per run")
+    parser.add_argument("--drain", type=float, default=20.0, help="seconds to wait after the replay ends")
+    parser.add_argument("--baseline", type=Path, action="append", default=[], help="another checkout to run the same way")
+    args = parser.parse_args()
+    trees = [REPO, *args.baseline]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        broker = EmbeddedBroker(work / "kafka", port=free_port())
+        bootstrap = broker.start()
+        try:
+            for rate in (int(r) for r in args.rates.split(",")):
+                for tree in trees:
+                    result = run_once(tree, bootstrap, rate, args.seconds, work, args.drain)
+                    rows.append((tree, rate, result))
+                    print(tree, rate, result, flush=True)
+        finally:
+            broker.stop()
+    print("\n| tree | rate /s | stories | with a signal | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|---:|---:|")
+    for tree, rate, r in rows:
+        cells = (tree, rate, r["stories"], r["with_signal"], f"{r['p50_ms']:,.0f}", f"{r['p99_ms']:,.0f}", f"{r['max_ms']:,.0f}")
+        print("| " + " | ".join(map(str, cells)) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
