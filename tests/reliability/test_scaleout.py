@@ -67,7 +67,7 @@ def _spread(workers: list[WorkerProcess]) -> bool:
 @pytest.mark.parametrize("n_workers", [2, 3])
 @ci_and_long(
     ScaleOut(good=1_500, bad=150, kills=3, pause_s=(2.0, 8.0)),
-    ScaleOut(good=5_000, bad=500, kills=6, pause_s=(5.0, 20.0)),
+    ScaleOut(good=10_000, bad=1_000, kills=8, pause_s=(5.0, 20.0)),
     ci_timeout_s=900,
     long_timeout_s=2400,
 )
