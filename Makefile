@@ -45,7 +45,7 @@ lock:
 		--no-annotate --custom-compile-command "make lock" -o $(LOCK)
 
 # The long reliability runs (RELIABILITY.md): chaos, fuzz, burst, outage and scale-out (two and three
-# workers in one group) at full size, ~30 min on 2 cores.
+# workers in one group) at full size, ~26 min on 2 cores.
 reliability: install kafka
 	$(BIN)/python -m pytest tests/reliability -m slow
 
