@@ -44,7 +44,8 @@ lock:
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 $(LOCK_EXTRAS) \
 		--no-annotate --custom-compile-command "make lock" -o $(LOCK)
 
-# The long reliability runs (RELIABILITY.md): chaos, fuzz, burst, outage at full size, ~20 min on 2 cores.
+# The long reliability runs (RELIABILITY.md): chaos, fuzz, burst, outage and scale-out (two and three
+# workers in one group) at full size, ~26 min on 2 cores.
 reliability: install kafka
 	$(BIN)/python -m pytest tests/reliability -m slow
 

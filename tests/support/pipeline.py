@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from kafka.producer.future import RecordMetadata
@@ -59,10 +59,16 @@ class Mix:
         """Note where the next messages landed (call in sending order)."""
         self.sent.extend(metadata)
 
-    def verify(self, worker: WorkerProcess, timeout: float) -> dict[str, int]:
+    def verify(self, workers: WorkerProcess | Sequence[WorkerProcess], timeout: float) -> dict[str, int]:
         """Wait until every story has its signals, every bad message its dead letter and the
-        worker's group has consumed everything; then check all four outputs exactly. Returns how
-        many repeats (same story or same dead letter again, after a kill) each topic held."""
+        workers' group has consumed everything; then check all four outputs exactly. Returns how
+        many repeats (same story or same dead letter again, after a kill) each topic held.
+
+        Only the group's topics and committed offsets are read, so several workers of one group
+        (same app id and topics) are checked as one; their log tails go in the failure message."""
+        group = [workers] if isinstance(workers, WorkerProcess) else list(workers)
+        worker = group[0]
+        assert all((w.group, w.bootstrap) == (worker.group, worker.bootstrap) for w in group), "one group only"
         assert len(self.sent) == len(self.messages), "every message must be sent before checking"
         stories = tickers_by_id(self.good)
         pairs = {(story_id, ticker) for story_id, tickers in stories.items() for ticker in tickers}
@@ -86,7 +92,8 @@ class Mix:
                 return not any(missing.values()) and missing["lag"] is not None
 
             done = wait_until(complete, timeout, interval=2.0)
-            assert done, f"after {timeout} s, missing {missing}:\n{worker.log_tail()}"
+            tails = "\n".join(f"--- {w.log_path}:\n{w.log_tail()}" for w in group)
+            assert done, f"after {timeout} s, missing {missing}:\n{tails}"
             signal_list, letter_list = signals.read(), letters.read()
         with TopicReader(bootstrap, worker.topic("normalized"), lambda r: decode(NormalizedNews, r.value).id) as reader:
             normalized = reader.read()

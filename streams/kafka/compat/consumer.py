@@ -13,7 +13,9 @@ the flow runs). The consumer keeps these invariants:
 2. A fetched record left undelivered puts its partition back to it.
 3. When the flow resumes, a partition that delivered records since it was last sought at or
    before them is put back to the first of them. A record already processed comes again and is
-   dropped as a repeat (the dedupe table, the state's recent story ids).
+   dropped as a repeat (the dedupe table, the state's recent story ids). A partition that
+   delivered records while Faust sought it to its committed offset (aiokafka makes the seek
+   before this consumer can note it) is put back to that offset.
 4. A partition without a committed offset starts at the log's start when Faust seeks to the
    committed offsets (what `auto_offset_reset="earliest"` promises; Faust leaves it in place).
 
@@ -149,13 +151,25 @@ class RewindingConsumer(OneTaskFirstWait, faust_aiokafka.Consumer):
         await super().seek_wait(partitions)
 
     async def seek_to_committed(self) -> Mapping[TP, int]:
-        """Seek to the committed offsets; input partitions without one go to the start of the log."""
+        """Seek to the committed offsets; input partitions without one go to the start of the log.
+
+        aiokafka seeks the partitions one at a time while the flow runs, and the seeks are noted
+        only once it is done: records a partition delivers between its own seek and the note came
+        after the seek, and the buffer clear before the flow resumes drops them. So a partition
+        that delivered anything unsettled is put back to its committed offset when the flow
+        resumes (invariant 3), instead of counting as settled by this seek."""
         committed = await super().seek_to_committed()
         changelogs = self.app.tables.changelog_topics  # positioned by table recovery, not commits
         uncommitted = []
         for tp, offset in committed.items():
             if offset:
+                delivered = self._unsettled.get(tp)
                 self._note_seek(tp, offset)
+                if delivered is not None:  # maybe after the seek: read again from the commit
+                    if delivered >= offset:
+                        log.info("%s[%d] delivered records from %d while it was sought to its commit %d: "
+                                 "they are read again when the flow resumes", tp.topic, tp.partition, delivered, offset)
+                    self._unsettled[tp] = min(delivered, offset)
             elif tp.topic not in changelogs:
                 uncommitted.append(tp)
         if uncommitted and self.app.conf.consumer_auto_offset_reset == "earliest":

@@ -116,3 +116,30 @@ def test_a_revoked_partition_is_not_put_back(tmp_path: Path) -> None:
         assert thread.seeks == []
 
     asyncio.run(scenario())
+
+
+def test_records_delivered_after_the_seek_to_the_commits_but_before_it_is_noted_are_put_back(tmp_path: Path) -> None:
+    """aiokafka seeks the partitions to their commits one at a time while the flow runs; only
+    when it is done are the seeks noted. What a partition delivered in between came after its
+    own seek, and the buffer clear that follows drops it (seen with three workers in one group,
+    tests/reliability/test_scaleout.py: `news.tagged[5]` offsets 76..134 lost)."""
+
+    async def scenario() -> None:
+        consumer, thread = _consumer(tmp_path)
+        delivered: list[int] = []
+
+        async def seek_to_committed() -> dict[TP, int]:
+            thread.seeks.append((_TP, 76))  # aiokafka has sought _TP to its commit...
+            delivered.extend(await _deliver(consumer, thread, range(76, 135)))  # ...and the flow reads on
+            return {_TP: 76}
+
+        thread.seek_to_committed = seek_to_committed  # type: ignore[attr-defined]
+        await consumer.perform_seek()  # Faust's "Seek stream partitions to committed offsets"
+        assert delivered == list(range(76, 135))
+        _flow_resumed(consumer)  # Faust clears the buffers: 76..134 are gone unless read again
+        assert thread.seeks == [(_TP, 76), (_TP, 76)]  # the seek, then the rewind that reads them again
+        assert consumer._read_offset[_TP] == 76
+        _flow_resumed(consumer)  # nothing delivered since: stays put
+        assert len(thread.seeks) == 2
+
+    asyncio.run(scenario())
