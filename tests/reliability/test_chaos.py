@@ -14,7 +14,7 @@ import pytest
 
 from streams.broker import EmbeddedBroker
 from support.kafka import produce
-from support.pipeline import Mix
+from support.pipeline import STATE_MEMORY, Mix
 from support.sizes import ci_and_long
 from support.worker import WorkerProcess
 
@@ -42,7 +42,7 @@ def test_kills_and_a_broker_restart_lose_nothing_and_count_nothing_twice(
     rng.shuffle(actions)
     chunks = mix.chunks(len(actions) + 1)
     started = time.monotonic()
-    worker = WorkerProcess(own_broker.bootstrap, unique_prefix, tmp_path, stages="ingest,score,state")
+    worker = WorkerProcess(own_broker.bootstrap, unique_prefix, tmp_path, stages="ingest,score,state", **STATE_MEMORY)
     worker.start().wait_ready(timeout=120)
     try:
         mix.record(produce(own_broker.bootstrap, worker.topic("raw"), next(chunks)))

@@ -15,7 +15,7 @@ import pytest
 from schemas import TickerSignal, decode
 from streams.broker import EmbeddedBroker
 from support.kafka import TopicReader, produce
-from support.pipeline import Mix
+from support.pipeline import STATE_MEMORY, Mix
 from support.sizes import ci_and_long
 from support.worker import WorkerProcess
 
@@ -40,7 +40,7 @@ def test_worker_rides_out_a_broker_outage_without_loss(
 ) -> None:
     mix = Mix(size.good, size.bad, seed=23)
     bootstrap = own_broker.bootstrap
-    worker = WorkerProcess(bootstrap, unique_prefix, tmp_path, stages="ingest,score,state")
+    worker = WorkerProcess(bootstrap, unique_prefix, tmp_path, stages="ingest,score,state", **STATE_MEMORY)
     with worker, ThreadPoolExecutor(1) as feed:
         pid = worker.wait_ready(timeout=120).pid()
         sending = feed.submit(produce, bootstrap, worker.topic("raw"), mix.messages, size.rate)

@@ -21,22 +21,13 @@ import pytest
 
 from streams.broker import EmbeddedBroker
 from support.kafka import produce
-from support.pipeline import Mix
+from support.pipeline import STATE_MEMORY, Mix
 from support.sizes import ci_and_long
 from support.worker import WorkerProcess, wait_until
 
 # Every topic gets this many partitions: divisible by 2 and 3, so each worker owns some of each
 # topic (with the default 4, a third worker would own whole topics' worth of nothing).
 PARTITIONS = 6
-
-# The state forgets a story id 7 days of event time behind its ticker's newest story (DESIGN.md,
-# "Per-ticker state": beyond that a redelivery counts again), a bound meant for feeds that arrive
-# roughly in time order. The mix is years of stories shuffled, and every rebalance redelivers
-# what was in flight: a story 90+ days older than a ticker's newest, redelivered, was counted
-# twice (n_events one too many, values equal: it decays to nothing). Remember every id here, so
-# that what is checked is the hand-over between workers, not that bound.
-STATE_MEMORY = {"TICKERTONE_STATE__RECENT_IDS_S": "1e10", "TICKERTONE_STATE__RECENT_IDS": "8192"}
-
 
 @dataclass(frozen=True)
 class ScaleOut:
