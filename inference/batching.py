@@ -3,6 +3,12 @@
 Headlines are 10-30 tokens and body sentences up to the model's max length; padding every
 batch to the longest sentence of the call would spend most of the model's time on padding.
 Sorting first makes each chunk's sentences about the same length, so padding is small.
+
+With `exact` (the CPU's plan) a batch holds sentences of one token length only, so nothing is
+padded: on a CPU a transformer's cost is per token, a run of 20 tokens already fills the
+matrix kernels, and the padding of a mixed batch cost more than the runs it saved (about 2x
+the sentences/s on the sample headlines, BENCHMARKS.md). A GPU wants few large runs: it keeps
+the sorted chunks.
 """
 
 from __future__ import annotations
@@ -25,15 +31,22 @@ class Batch:
     token_type_ids: np.ndarray  # int64 (n, width)
 
 
-def plan_batches(lengths: Sequence[int], batch_size: int) -> list[np.ndarray]:
-    """Input positions grouped into batches of at most `batch_size`, shortest sentences first.
+def plan_batches(lengths: Sequence[int], batch_size: int, exact: bool = False) -> list[np.ndarray]:
+    """Input positions grouped into batches of at most `batch_size`, shortest sentences first;
+    with `exact`, each batch's sentences also have one token length.
 
     The sort is stable, so equal lengths keep their input order (the plan is deterministic).
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    order = np.argsort(np.asarray(lengths, dtype=np.int64), kind="stable")
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    sizes = np.asarray(lengths, dtype=np.int64)
+    order = np.argsort(sizes, kind="stable")
+    if not exact:
+        return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+    # Where the sorted lengths change, a new group starts; each group is chunked on its own.
+    starts = np.flatnonzero(np.diff(sizes[order], prepend=-1))
+    groups = np.split(order, starts[1:])
+    return [group[i : i + batch_size] for group in groups for i in range(0, len(group), batch_size)]
 
 
 def pad_batch(
@@ -59,9 +72,11 @@ def run_batched(
     *,
     batch_size: int,
     pad_id: int,
+    exact: bool = False,
 ) -> np.ndarray:
-    """Run `infer` over length-bucketed batches; the result's row i belongs to input i."""
-    plans = plan_batches([len(x) for x in ids], batch_size)
+    """Run `infer` over length-bucketed batches (`exact`: one length per batch, see the module
+    docstring); the result's row i belongs to input i."""
+    plans = plan_batches([len(x) for x in ids], batch_size, exact)
     out: np.ndarray | None = None
     for rows in plans:
         result = infer(pad_batch(ids, type_ids, rows, pad_id))

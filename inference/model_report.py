@@ -81,7 +81,9 @@ def evaluate_set(scorer: Scorer, name: str, sentences: list[LabeledSentence], ta
     )
 
 
-def evaluate_sets(model_dir: Path | None = None, provider: str | None = None, precision: str | None = None) -> tuple[Scorer, list[SetResult]]:
+def evaluate_sets(
+    model_dir: Path | None = None, provider: str | None = None, precision: str | None = None
+) -> tuple[Scorer, list[SetResult]]:
     """The model on every shipped set, in the module docstring's order."""
     scorer = load_scorer(model_dir, provider, precision=precision)
     return scorer, [

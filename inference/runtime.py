@@ -117,10 +117,18 @@ def choose_precision(model_dir: Path, provider: str, requested: str | None = Non
     raise ModelError(f"{model_dir} has no model_int8.onnx, model_fp16.onnx or model_fp32.onnx")
 
 
-def session_options(intra_op_threads: int | None = None) -> ort.SessionOptions:
-    """Options sized for this machine: intra-op threads = usable cores (capped), inter-op 1."""
+OPTIMIZATION_LEVELS = {
+    "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+    "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+    "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+}
+
+
+def session_options(intra_op_threads: int | None = None, optimization: str = "all") -> ort.SessionOptions:
+    """Options sized for this machine: intra-op threads = usable cores (capped), inter-op 1;
+    graph optimizations `optimization` (a key of OPTIMIZATION_LEVELS)."""
     options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.graph_optimization_level = OPTIMIZATION_LEVELS[optimization]
     options.intra_op_num_threads = intra_op_threads or default_intra_op_threads()
     # One graph branch at a time: BERT is a chain, parallel branches only add thread churn.
     options.inter_op_num_threads = 1
@@ -132,7 +140,12 @@ def session_options(intra_op_threads: int | None = None) -> ort.SessionOptions:
 
 
 def open_session(
-    model_dir: Path, provider: str | None = None, precision: str | None = None, *, intra_op_threads: int | None = None
+    model_dir: Path,
+    provider: str | None = None,
+    precision: str | None = None,
+    *,
+    intra_op_threads: int | None = None,
+    optimization: str = "all",
 ) -> OrtSession:
     """Open the model in `model_dir` on the chosen provider; logs the choice at INFO.
 
@@ -141,21 +154,21 @@ def open_session(
     CPU precision.
     """
     chosen = choose_provider(provider, ort.get_available_providers())
-    session = _open(model_dir, chosen, choose_precision(model_dir, chosen, precision), intra_op_threads)
+    session = _open(model_dir, chosen, choose_precision(model_dir, chosen, precision), intra_op_threads, optimization)
     if session.provider != chosen:
         if provider is not None:
             raise ModelError(f"provider {chosen} failed to initialise (onnxruntime fell back to {session.provider})")
         log.warning("%s failed to initialise; falling back to %s", chosen, CPU)
-        session = _open(model_dir, CPU, choose_precision(model_dir, CPU, precision), intra_op_threads)
+        session = _open(model_dir, CPU, choose_precision(model_dir, CPU, precision), intra_op_threads, optimization)
     log.info("model %s: provider %s, precision %s", model_dir, session.provider, session.precision)
     return session
 
 
-def _open(model_dir: Path, provider: str, precision: str, intra_op_threads: int | None) -> OrtSession:
+def _open(model_dir: Path, provider: str, precision: str, intra_op_threads: int | None, optimization: str) -> OrtSession:
     providers = [provider] if provider == CPU else [provider, CPU]
     path = model_dir / f"model_{precision}.onnx"
     try:
-        session = ort.InferenceSession(str(path), session_options(intra_op_threads), providers=providers)
+        session = ort.InferenceSession(str(path), session_options(intra_op_threads, optimization), providers=providers)
     except Exception as exc:  # onnxruntime raises bare RuntimeError subclasses for bad files
         raise ModelError(f"cannot load {path}: {exc}") from exc
     return OrtSession(session, precision)

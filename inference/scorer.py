@@ -142,12 +142,14 @@ class Scorer:
         negative_penalty: float = 3.0,
         batch_size: int = 64,
         temperature: float = 1.0,
+        exact_lengths: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if not temperature > 0.0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
         self.temperature = temperature
+        self.exact_lengths = exact_lengths
         self.model_name = model_name
         self.provider = provider
         self.precision = precision
@@ -199,6 +201,7 @@ class Scorer:
             self._infer,
             batch_size=self.batch_size,
             pad_id=self._pad_id,
+            exact=self.exact_lengths,
         )
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -228,12 +231,15 @@ def load_scorer(
     negative_penalty: float = 3.0,
     batch_size: int = 64,
     precision: str | None = None,
+    intra_op_threads: int | None = None,
+    optimization: str = "all",
 ) -> Scorer:
     """A scorer for an exported model dir (None = the bundled model in inference/model/).
 
     `provider`: None picks CUDA when available, else CPU; "cpu"/"cuda" or a full
     onnxruntime provider name forces one. `precision` (int8/fp16/fp32) overrides the
-    per-provider default (fp16 on CUDA, int8 on CPU).
+    per-provider default (fp16 on CUDA, int8 on CPU). `intra_op_threads` and `optimization` (graph
+    optimization level: basic, extended, all) set the ONNX Runtime session (`runtime.session_options`).
     """
     model_dir = Path(model) if model is not None else BUNDLED_MODEL
     config = _read_json(model_dir / "config.json")
@@ -242,7 +248,7 @@ def load_scorer(
     calibration = _read_json(model_dir / CALIBRATION_FILE) if (model_dir / CALIBRATION_FILE).is_file() else {}
     max_length = int(export_info.get("max_length", _DEFAULT_MAX_LENGTH))
     tokenizer, pad_id = _load_tokenizer(model_dir, max_length)
-    session = open_session(model_dir, provider, precision)
+    session = open_session(model_dir, provider, precision, intra_op_threads=intra_op_threads, optimization=optimization)
     return Scorer(
         session,
         tokenizer,
@@ -255,6 +261,7 @@ def load_scorer(
         negative_penalty=negative_penalty,
         batch_size=batch_size,
         temperature=float(calibration.get("temperature", 1.0)),
+        exact_lengths=session.provider == "CPUExecutionProvider",  # batching.py: no padding on a CPU
     )
 
 

@@ -14,6 +14,26 @@ def test_plan_sorts_by_length_and_chunks() -> None:
     assert [p.tolist() for p in plans] == [[1, 3], [0, 4], [2]]
 
 
+def test_exact_plan_never_mixes_lengths_and_chunks_each_length() -> None:
+    plans = plan_batches([5, 2, 9, 2, 5, 2, 5, 5], batch_size=3, exact=True)
+    assert [p.tolist() for p in plans] == [[1, 3, 5], [0, 4, 6], [7], [2]]
+
+
+def test_run_batched_exact_pads_nothing() -> None:
+    lengths = [4, 1, 3, 4, 1, 4]
+    ids = [[n] * n for n in lengths]
+    masks: list[np.ndarray] = []
+
+    def infer(batch: Batch) -> np.ndarray:
+        masks.append(batch.attention_mask)
+        return batch.input_ids[:, :1].astype(np.float32)
+
+    out = run_batched(ids, [[0] * n for n in lengths], infer, batch_size=2, pad_id=0, exact=True)
+    assert out[:, 0].tolist() == lengths
+    assert all(mask.all() for mask in masks)  # not one padding position
+    assert [m.shape for m in masks] == [(2, 1), (1, 3), (2, 4), (1, 4)]
+
+
 def test_plan_rejects_bad_batch_size() -> None:
     with pytest.raises(ValueError):
         plan_batches([1], batch_size=0)

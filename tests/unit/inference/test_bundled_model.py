@@ -1,4 +1,5 @@
-"""The bundled default model: loads offline, reads finbert-tone labels, meets the accuracy floor."""
+"""The bundled default model (and the opt-in non-commercial one): loads offline, reads
+finbert-tone labels, keeps its measured accuracy on the shipped held-out sets."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ from inference.evaluate import (
     read_split_csv,
     split_phrasebank,
 )
+from inference.model_report import evaluate_sets
 
-MODEL = Path(__file__).resolve().parents[3] / "inference" / "model"
+REPO = Path(__file__).resolve().parents[3]
+MODEL = REPO / "inference" / "model"
+PHRASEBANK_MODEL = REPO / "models" / "minilm-l6-phrasebank-nc"
 
 
 def test_bundled_model_dir_follows_the_export_contract() -> None:
@@ -30,6 +34,7 @@ def test_bundled_model_dir_follows_the_export_contract() -> None:
     assert len(manifest["source_sha256"]) == 64
     for name in ("model_int8.onnx", "config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         assert (MODEL / name).is_file(), name
+    assert json.loads((MODEL / "calibration.json").read_text())["temperature"] > 0
     config = json.loads((MODEL / "config.json").read_text())
     assert config["id2label"] == {"0": "Neutral", "1": "Positive", "2": "Negative"}
     assert config["label2id"] == {"Neutral": 0, "Positive": 1, "Negative": 2}
@@ -51,13 +56,26 @@ def test_shipped_split_is_the_documented_one() -> None:
     assert len({s.text for s in sentences}) == len(sentences)
 
 
-def test_bundled_model_accuracy_on_the_held_out_split() -> None:
-    result = evaluate(None, DEFAULT_SPLIT_SEED, provider="cpu")
+def test_bundled_model_accuracy_on_the_held_out_sets() -> None:
+    _, rows = evaluate_sets(None, provider="cpu")
+    accuracy = {row.name: row.accuracy for row in rows}
+    # Measured 0.8550 / 0.7777 / 0.6523 (MODEL.md); the floors leave room for kernel differences.
+    assert accuracy["twitter validation"] >= 0.85
+    assert accuracy["phrasebank test"] >= 0.77
+    assert accuracy["labeled headlines"] >= 0.64
+    # Calibration on the calibration side carries over to the validation side.
+    twitter = rows[0]
+    assert twitter.ece_calibrated < twitter.ece_raw
+
+
+def test_the_non_commercial_variant_keeps_its_phrasebank_accuracy() -> None:
+    result = evaluate(PHRASEBANK_MODEL, DEFAULT_SPLIT_SEED, provider="cpu")
     assert result.precision == "int8"
     assert result.metrics.n == 967
-    # Measured 0.8356 / AllAgree 0.9603 (MODEL.md); the floors leave room for kernel differences.
+    # Measured 0.8356 / AllAgree 0.9603 (MODEL.md).
     assert result.metrics.accuracy >= 0.83
     assert result.metrics.allagree_accuracy >= 0.94
+    assert "NON-COMMERCIAL" in (PHRASEBANK_MODEL / "SOURCE.md").read_text()
 
 
 def _write_phrasebank(directory: Path) -> None:
@@ -95,7 +113,9 @@ def test_model_eval_command(capsys: pytest.CaptureFixture[str]) -> None:
     add_model_commands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["model", "eval", "--provider", "cpu", "--json"])
     assert args.func(args) == 0
-    assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.83
+    table = json.loads(capsys.readouterr().out)
+    assert [row["name"] for row in table["sets"]] == ["twitter validation", "phrasebank test", "labeled headlines"]
+    assert table["sets"][0]["accuracy"] >= 0.85 and table["sets"][0]["target"] == 0.88
     bench = parser.parse_args(["model", "bench", "--batch-sizes", "1"])  # options added on first parse
     assert bench.batch_sizes == "1"
     # `model bench --model X` once failed with "unrecognized arguments".
