@@ -4,11 +4,12 @@ Headlines are 10-30 tokens and body sentences up to the model's max length; padd
 batch to the longest sentence of the call would spend most of the model's time on padding.
 Sorting first makes each chunk's sentences about the same length, so padding is small.
 
-With `exact` (the CPU's plan) a batch holds sentences of one token length only, so nothing is
-padded: on a CPU a transformer's cost is per token, a run of 20 tokens already fills the
-matrix kernels, and the padding of a mixed batch cost more than the runs it saved (about 2x
-the sentences/s on the sample headlines, BENCHMARKS.md). A GPU wants few large runs: it keeps
-the sorted chunks.
+With `max_pad` (the CPU's plan) a batch also closes before a sentence more than `max_pad` tokens
+longer than its shortest, so padding stays within a few tokens: on a CPU a transformer's cost is
+per token and a run of 20 tokens already fills the matrix kernels, so the padding of a mixed
+chunk costs more than the runs it saves, while one run per exact length pays the per-run
+overhead too often (measured in BENCHMARKS.md, "Inference, CPU"). A GPU wants few large runs: it
+keeps the plain sorted chunks (`max_pad` None).
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ class Batch:
     token_type_ids: np.ndarray  # int64 (n, width)
 
 
-def plan_batches(lengths: Sequence[int], batch_size: int, exact: bool = False) -> list[np.ndarray]:
+def plan_batches(lengths: Sequence[int], batch_size: int, max_pad: int | None = None) -> list[np.ndarray]:
     """Input positions grouped into batches of at most `batch_size`, shortest sentences first;
-    with `exact`, each batch's sentences also have one token length.
+    with `max_pad`, no batch holds a sentence more than `max_pad` tokens longer than its first.
 
     The sort is stable, so equal lengths keep their input order (the plan is deterministic).
     """
@@ -41,12 +42,15 @@ def plan_batches(lengths: Sequence[int], batch_size: int, exact: bool = False) -
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     sizes = np.asarray(lengths, dtype=np.int64)
     order = np.argsort(sizes, kind="stable")
-    if not exact:
+    if max_pad is None:
         return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    # Where the sorted lengths change, a new group starts; each group is chunked on its own.
-    starts = np.flatnonzero(np.diff(sizes[order], prepend=-1))
-    groups = np.split(order, starts[1:])
-    return [group[i : i + batch_size] for group in groups for i in range(0, len(group), batch_size)]
+    plans: list[np.ndarray] = []
+    start = 0
+    for i in range(1, len(order) + 1):
+        if i == len(order) or i - start == batch_size or sizes[order[i]] - sizes[order[start]] > max_pad:
+            plans.append(order[start:i])
+            start = i
+    return plans
 
 
 def pad_batch(
@@ -72,11 +76,11 @@ def run_batched(
     *,
     batch_size: int,
     pad_id: int,
-    exact: bool = False,
+    max_pad: int | None = None,
 ) -> np.ndarray:
-    """Run `infer` over length-bucketed batches (`exact`: one length per batch, see the module
-    docstring); the result's row i belongs to input i."""
-    plans = plan_batches([len(x) for x in ids], batch_size, exact)
+    """Run `infer` over length-bucketed batches (`max_pad`: see the module docstring); the
+    result's row i belongs to input i."""
+    plans = plan_batches([len(x) for x in ids], batch_size, max_pad)
     out: np.ndarray | None = None
     for rows in plans:
         result = infer(pad_batch(ids, type_ids, rows, pad_id))

@@ -36,6 +36,8 @@ __all__ = [
 
 BUNDLED_MODEL = Path(__file__).resolve().parent / "model"
 CALIBRATION_FILE = "calibration.json"
+CPU_MAX_PAD = 6
+"""Padding tokens a CPU batch may carry (`inference.batching`: 4-8 measured best, BENCHMARKS.md)."""
 """In a model dir: `{"temperature": T, ...}` from `tickertone model calibrate`; probabilities are
 softmax(logits / T)."""
 # Used when export.json does not say: FinBERT-style models are trained on short sentences and
@@ -142,14 +144,14 @@ class Scorer:
         negative_penalty: float = 3.0,
         batch_size: int = 64,
         temperature: float = 1.0,
-        exact_lengths: bool = False,
+        max_pad: int | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         if not temperature > 0.0:
             raise ValueError(f"temperature must be > 0, got {temperature}")
         self.temperature = temperature
-        self.exact_lengths = exact_lengths
+        self.max_pad = max_pad
         self.model_name = model_name
         self.provider = provider
         self.precision = precision
@@ -201,7 +203,7 @@ class Scorer:
             self._infer,
             batch_size=self.batch_size,
             pad_id=self._pad_id,
-            exact=self.exact_lengths,
+            max_pad=self.max_pad,
         )
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -261,7 +263,7 @@ def load_scorer(
         negative_penalty=negative_penalty,
         batch_size=batch_size,
         temperature=float(calibration.get("temperature", 1.0)),
-        exact_lengths=session.provider == "CPUExecutionProvider",  # batching.py: no padding on a CPU
+        max_pad=CPU_MAX_PAD if session.provider == "CPUExecutionProvider" else None,
     )
 
 

@@ -14,12 +14,17 @@ def test_plan_sorts_by_length_and_chunks() -> None:
     assert [p.tolist() for p in plans] == [[1, 3], [0, 4], [2]]
 
 
-def test_exact_plan_never_mixes_lengths_and_chunks_each_length() -> None:
-    plans = plan_batches([5, 2, 9, 2, 5, 2, 5, 5], batch_size=3, exact=True)
-    assert [p.tolist() for p in plans] == [[1, 3, 5], [0, 4, 6], [7], [2]]
+def test_max_pad_closes_a_batch_at_a_length_jump() -> None:
+    # Sorted: 2, 2, 2, 3, 5, 5, 9 (positions 1, 3, 5, 6, 0, 4, 2); batches of 3, max_pad 1:
+    # {2,2,2} is full | {3}: a 5 is 2 longer | {5,5} | {9}.
+    plans = plan_batches([5, 2, 9, 2, 5, 2, 3], batch_size=3, max_pad=1)
+    assert [p.tolist() for p in plans] == [[1, 3, 5], [6], [0, 4], [2]]
+    # Sorted: 2, 2, 3, 5, 5, 9 (positions 1, 3, 5, 0, 4, 2); batches of 4: {2,2,3} | {5,5} | {9}.
+    plans = plan_batches([5, 2, 9, 2, 5, 3], batch_size=4, max_pad=1)
+    assert [p.tolist() for p in plans] == [[1, 3, 5], [0, 4], [2]]
 
 
-def test_run_batched_exact_pads_nothing() -> None:
+def test_run_batched_max_pad_zero_pads_nothing() -> None:
     lengths = [4, 1, 3, 4, 1, 4]
     ids = [[n] * n for n in lengths]
     masks: list[np.ndarray] = []
@@ -28,7 +33,7 @@ def test_run_batched_exact_pads_nothing() -> None:
         masks.append(batch.attention_mask)
         return batch.input_ids[:, :1].astype(np.float32)
 
-    out = run_batched(ids, [[0] * n for n in lengths], infer, batch_size=2, pad_id=0, exact=True)
+    out = run_batched(ids, [[0] * n for n in lengths], infer, batch_size=2, pad_id=0, max_pad=0)
     assert out[:, 0].tolist() == lengths
     assert all(mask.all() for mask in masks)  # not one padding position
     assert [m.shape for m in masks] == [(2, 1), (1, 3), (2, 4), (1, 4)]
