@@ -88,7 +88,7 @@ class IngestSettings(Section):
     exchange_map: Path | None = Field(None, description="CSV `ticker,mic`; unset = the bundled map")
     default_mic: str = Field("XNYS", min_length=1, description="exchange of tickers not in the map")
     batch_max: int = Field(500, ge=1, description="ingest and dedupe agents' batch size (records)")
-    batch_wait_s: float = Field(0.05, ge=0, description="ingest and dedupe agents' batch wait (s)")
+    batch_wait_s: float = Field(0.01, ge=0, description="ingest and dedupe agents' batch wait (s)")
 
 
 class ScoringSettings(Section):
@@ -99,7 +99,7 @@ class ScoringSettings(Section):
     max_sentences: int = Field(16, ge=1, description="sentences scored per story")
     negative_penalty: float = Field(3.0, ge=0, description="multiplier of negative sentence scores")
     batch_max: int = Field(64, ge=1, description="score agent batch size (stories)")
-    batch_wait_s: float = Field(0.05, ge=0, description="score agent batch wait (s)")
+    batch_wait_s: float = Field(0.01, ge=0, description="score agent batch wait (s)")
 
 
 class StorySettings(Section):
@@ -137,7 +137,7 @@ class StorySettings(Section):
     relevance_power: float = Field(1.0, ge=0, description="weight factor relevance ** power (0 turns relevance weighting off)")
     novelty_power: float = Field(1.0, ge=0, description="weight factor novelty ** power (0 turns novelty weighting off)")
     batch_max: int = Field(1000, ge=1, description="novelty agent batch size (records)")
-    batch_wait_s: float = Field(0.02, ge=0, description="novelty agent batch wait (s)")
+    batch_wait_s: float = Field(0.005, ge=0, description="novelty agent batch wait (s)")
 
 
 class StateSettings(Section):
@@ -157,7 +157,7 @@ class StateSettings(Section):
     zscore_min_std: Positive = Field(0.35, description="floor on the baseline's standard deviation (score units)")
     driver_stories: int = Field(5, ge=0, description="recent stories per direction kept to explain alerts")
     batch_max: int = Field(1000, ge=1, description="state agent batch size (records)")
-    batch_wait_s: float = Field(0.05, ge=0, description="state agent batch wait (s)")
+    batch_wait_s: float = Field(0.01, ge=0, description="state agent batch wait (s)")
     store: str = Field("memory://", description="table store: `memory://` or `rocksdb://`")
 
 
