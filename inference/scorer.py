@@ -36,10 +36,10 @@ __all__ = [
 
 BUNDLED_MODEL = Path(__file__).resolve().parent / "model"
 CALIBRATION_FILE = "calibration.json"
-CPU_MAX_PAD = 6
-"""Padding tokens a CPU batch may carry (`inference.batching`: 4-8 measured best, BENCHMARKS.md)."""
 """In a model dir: `{"temperature": T, ...}` from `tickertone model calibrate`; probabilities are
 softmax(logits / T)."""
+CPU_MAX_PAD = 6
+"""Padding tokens a CPU batch may carry (`inference.batching`: 4-8 measured best, BENCHMARKS.md)."""
 # Used when export.json does not say: FinBERT-style models are trained on short sentences and
 # the tail of a long sentence rarely changes its polarity.
 _DEFAULT_MAX_LENGTH = 128

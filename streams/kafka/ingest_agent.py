@@ -11,7 +11,8 @@
   (`streams.kafka.commit`), which records their ids only once they are in Kafka. The table
   keeps fixed-size digests in packed buckets (`streams.kafka.seen_ids`).
 - `purge_seen_ids` (every minute): ids past the retention leave the table, a slice of buckets
-  at a time, yielding to the event loop in between.
+  at a time, yielding to the event loop in between; only buckets of the news.valid partitions
+  this worker actively owns.
 """
 
 from __future__ import annotations
@@ -100,8 +101,12 @@ def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: Sta
             await publish_then_record(app.producer, outputs, partial(seen.remember, ids, now), limits)
             metrics.normalized.inc(len(fresh))
 
+    def owned_partitions() -> set[int]:
+        """The news.valid partitions this worker actively owns (not its standbys)."""
+        return {tp.partition for tp in app.assignor.assigned_actives() if tp.topic == valid_topic}
+
     @exits_on_error
     async def purge_seen_ids() -> None:
-        await seen.purge(time.time(), retention)
+        await seen.purge(time.time(), retention, owned_partitions)
 
     app.timer(interval=PURGE_INTERVAL_S)(purge_seen_ids)

@@ -12,13 +12,17 @@ hashes once per bucket, then is cached.
 
 Purging (`purge`) walks the buckets in slices of `PURGE_SLICE` and yields to the event loop
 between slices, so a sweep over millions of ids never holds the loop for long; a bucket is
-read and written back without an await in between, so a concurrent `remember` is never lost.
+read and written back without an await in between, so a concurrent `remember` of this worker
+is never lost. Only buckets of partitions this worker owns right now (`owned`, asked again for
+every slice) are purged: the memory store also holds standby copies and buckets of partitions
+a rebalance took away, and writing back a stale copy would overwrite the owner's newer bucket
+in the changelog.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from faust.types import TableT
@@ -72,13 +76,16 @@ class SeenIds:
         for key, value in buckets.items():
             self.table[key] = value
 
-    async def purge(self, now: float, retention_s: float) -> int:
-        """Drop the ids past `retention_s`, a slice of buckets at a time; returns how many
-        buckets changed."""
+    async def purge(self, now: float, retention_s: float, owned: Callable[[], set[int]]) -> int:
+        """Drop the ids past `retention_s` from the buckets of the partitions `owned()` names, a
+        slice of buckets at a time; returns how many buckets changed."""
         keys = list(self.table.keys())
         changed = 0
         for start in range(0, len(keys), PURGE_SLICE):
+            mine = owned()  # a rebalance may run between two slices
             for key in keys[start : start + PURGE_SLICE]:
+                if _partition(key) not in mine:
+                    continue
                 bucket = self.table.get(key)
                 if not bucket:
                     continue  # gone since the listing (a rebalance)
@@ -92,3 +99,8 @@ class SeenIds:
                     del self.table[key]
             await asyncio.sleep(0)
         return changed
+
+
+def _partition(key: bytes) -> int:
+    """The partition a bucket key names (`b"<partition>.<bucket>.<salt>"`)."""
+    return int(key.split(b".", 1)[0])

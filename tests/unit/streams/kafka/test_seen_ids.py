@@ -74,7 +74,7 @@ def test_purge_drops_expired_ids_and_empty_buckets_and_yields_between_slices() -
                 yields += 1
 
         counter = asyncio.ensure_future(count_yields())
-        changed = await seen.purge(now=150.0, retention_s=100.0)
+        changed = await seen.purge(now=150.0, retention_s=100.0, owned=lambda: {0, 1})
         counter.cancel()
         return changed
 
@@ -84,3 +84,28 @@ def test_purge_drops_expired_ids_and_empty_buckets_and_yields_between_slices() -
     assert all(seen.first_seen(i, p) == 100 for i, p in new)
     assert all(table.values())  # a bucket left empty is deleted, not kept as b""
     assert yields >= buckets // PURGE_SLICE  # the loop ran between slices
+
+
+def test_purge_leaves_the_buckets_of_partitions_this_worker_does_not_own() -> None:
+    # A standby copy (or a bucket left from before a rebalance) must not be written back: the
+    # owner's newer bucket would be overwritten in the changelog.
+    table: dict[bytes, bytes] = {}
+    seen = SeenIds(table, partitions=2)
+    seen.remember([(b"old-a", 0), (b"old-b", 1)], now=0.0)
+    theirs = {key: value for key, value in table.items() if key.startswith(b"1.")}
+    writes: list[bytes] = []
+
+    class Recording(dict[bytes, bytes]):
+        def __setitem__(self, key: bytes, value: bytes) -> None:
+            writes.append(key)
+            super().__setitem__(key, value)
+
+        def __delitem__(self, key: bytes) -> None:
+            writes.append(key)
+            super().__delitem__(key)
+
+    seen.table = Recording(table)
+    assert asyncio.run(seen.purge(now=500.0, retention_s=100.0, owned=lambda: {0})) == 1
+    assert writes and all(key.startswith(b"0.") for key in writes)
+    assert {k: v for k, v in seen.table.items() if k.startswith(b"1.")} == theirs
+    assert seen.first_seen(b"old-a", 0) is None and seen.first_seen(b"old-b", 1) == 0

@@ -41,7 +41,7 @@ def test_remembered_ids_are_found_and_others_are_not() -> None:
 
 
 def test_a_digest_straddling_two_entries_is_not_a_match() -> None:
-    # The 8 bytes from offset 4 of entry a + entry b: tail of a's digest, a's time, head of b's digest.
+    # The 8 bytes from offset 6: the last 2 bytes of a's digest, a's 4-byte time, b's first 2 digest bytes.
     bucket = entry(b"a", 10) + entry(b"b", 20)
     straddling = bucket[6:14]
     assert first_seen(bucket, straddling) is None
