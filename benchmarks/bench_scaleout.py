@@ -34,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from bench_state import topic_partitions
+from kafka import KafkaConsumer, KafkaProducer
 
 from streams.broker import EmbeddedBroker
 from streams.cli.replay import read_records
@@ -134,12 +135,7 @@ def signal_stamps(bootstrap: str, topic: str, expected: int, timeout: float) -> 
     `topic`, once all `expected` are there."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     deadline = time.monotonic() + timeout
-    while not consumer.partitions_for_topic(topic):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no topic {topic}")
-        time.sleep(0.5)
-        consumer.topics()
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    parts = topic_partitions(consumer, topic, deadline)
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     seen: dict[tuple[str, str], tuple[int, int]] = {}

@@ -68,15 +68,22 @@ def fill(bootstrap: str, topic: str, stories: list[ScoredNews]) -> None:
     producer.close()
 
 
+def topic_partitions(consumer: KafkaConsumer, topic: str, deadline: float) -> list[TopicPartition]:
+    """The partitions of `topic`, once the broker knows it (TimeoutError past `deadline`, a
+    `time.monotonic()` value)."""
+    while not consumer.partitions_for_topic(topic):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no topic {topic}")
+        time.sleep(0.5)
+        consumer.topics()  # refreshes the consumer's metadata
+    return [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+
+
 def output_rate(bootstrap: str, topic: str, n: int, timeout: float) -> float:
     """Records/s of `topic` once it holds n records, from their first and last timestamps."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     deadline = time.monotonic() + timeout
-    while not consumer.partitions_for_topic(topic):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no output topic {topic}")
-        time.sleep(0.5)
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    parts = topic_partitions(consumer, topic, deadline)
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     stamps: list[int] = []
