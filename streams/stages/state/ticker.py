@@ -451,11 +451,10 @@ def _add_older(
 
 def _keep_newest(stories: tuple[Story, ...], event: StateEvent, k: int) -> tuple[Story, ...]:
     """Insert the event's story into `stories` (newest first by (t, id)), keeping at most k."""
-    story = Story.of(event)
-    key = (story.t, story.news_id)  # the kept id, as the stored stories are ordered by it
+    key = (event.t, driver_id(event.news_id))  # the kept id, as the stored stories are ordered by it
     i = 0
     while i < len(stories) and (stories[i].t, stories[i].news_id) > key:
         i += 1
     if i >= k:
         return stories
-    return (*stories[:i], story, *stories[i : k - 1])
+    return (*stories[:i], Story.of(event), *stories[i : k - 1])
