@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from inference.evaluate import LABELS, read_split_csv
+from inference.model_report import logits_in_label_order
 from inference.scorer import CPU_MAX_PAD, Scorer, load_scorer
 from inference.twitter import SHIPPED_VALIDATION
 
@@ -86,10 +87,7 @@ def main() -> None:
         scorer = ort_row(args.model, precision, max_pad, threads, optimization, args.batch)
 
         def ort(batch: list[str], scorer: Scorer = scorer) -> list[str]:
-            probs = scorer.probabilities(batch)
-            lab = scorer.label_index
-            columns = probs[:, [lab.positive, lab.negative, lab.neutral]]
-            return [LABELS[i] for i in columns.argmax(axis=1)]
+            return [LABELS[i] for i in logits_in_label_order(scorer, batch).argmax(axis=1)]
 
         plan = "sorted chunks" if max_pad is None else f"max pad {max_pad}"
         name = f"ORT {precision}, {plan}, {threads} threads, opt {optimization}"

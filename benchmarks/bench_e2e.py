@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,19 +25,14 @@ from pathlib import Path
 
 import numpy as np
 import orjson
-from kafka import KafkaConsumer, TopicPartition
+from bench_state import _free_port, topic_partitions
+from kafka import KafkaConsumer
 
 from streams.broker import EmbeddedBroker
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "streams" / "sample" / "benzinga_headlines.csv"
 TOPICS = ("RAW", "DEADLETTER", "NORMALIZED", "SCORED", "SIGNALS", "ALERTS", "LATEST")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def first_rows(n: int, out: Path) -> int:
@@ -59,7 +53,7 @@ def first_rows(n: int, out: Path) -> int:
 def read_topic(bootstrap: str, topic: str) -> list[tuple[int, bytes]]:
     """(timestamp ms, value) of every record now in `topic`."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    parts = topic_partitions(consumer, topic, time.monotonic() + 60)
     consumer.assign(parts)
     consumer.seek_to_beginning(*parts)
     end = consumer.end_offsets(parts)
@@ -84,8 +78,8 @@ def run_once(
         "PYTHONPATH": str(tree),
         **{f"TICKERTONE_TOPICS__{key}": f"{prefix}{key.lower()}" for key in TOPICS},
         "TICKERTONE_BROKER": f"kafka://{bootstrap}", "TICKERTONE_APP_ID": f"{prefix}app",
-        "TICKERTONE_DATA_DIR": str(work / f"{prefix}state"), "TICKERTONE_METRICS__PORT": str(free_port()),
-        "TICKERTONE_HTTP__PORT": str(free_port()),
+        "TICKERTONE_DATA_DIR": str(work / f"{prefix}state"), "TICKERTONE_METRICS__PORT": str(_free_port()),
+        "TICKERTONE_HTTP__PORT": str(_free_port()),
     }
     stories = first_rows(int(rate * seconds), work / f"{prefix}stories.csv")
     log_path = work / f"{prefix}worker.log"
@@ -136,7 +130,7 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        broker = EmbeddedBroker(work / "kafka", port=free_port())
+        broker = EmbeddedBroker(work / "kafka", port=_free_port())
         bootstrap = broker.start()
         try:
             for rate in (int(r) for r in args.rates.split(",")):

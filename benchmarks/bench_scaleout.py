@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
-from bench_state import topic_partitions
+from bench_state import _free_port, topic_partitions
 from kafka import KafkaConsumer, KafkaProducer
 
 from streams.broker import EmbeddedBroker
@@ -60,12 +59,6 @@ def stories(n: int, tag: str) -> list[tuple[bytes, bytes, int]]:
         story["id"] = f"{story['id']}-{tag}-{i}"
         out.append((story["id"].encode(), orjson.dumps(story), len(story["tickers"])))
     return out
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -28,7 +28,16 @@ from inference.evaluate import LABELS, SHIPPED_TEST_SPLIT, LabeledSentence, pred
 from inference.scorer import BUNDLED_MODEL, CALIBRATION_FILE, Scorer, load_scorer
 from inference.twitter import SHIPPED_CALIBRATION, SHIPPED_VALIDATION
 
-__all__ = ["HEADLINES", "TWITTER_TARGET", "SetResult", "calibrate", "evaluate_sets", "format_table", "labeled_headlines"]
+__all__ = [
+    "HEADLINES",
+    "TWITTER_TARGET",
+    "SetResult",
+    "calibrate",
+    "evaluate_sets",
+    "format_table",
+    "labeled_headlines",
+    "logits_in_label_order",
+]
 
 TWITTER_TARGET = 0.88
 HEADLINES = Path(__file__).with_name("eval") / "labeled_headlines.csv"
@@ -58,7 +67,7 @@ def labeled_headlines(path: Path = HEADLINES) -> list[LabeledSentence]:
     return out
 
 
-def _logits_in_label_order(scorer: Scorer, texts: list[str]) -> np.ndarray:
+def logits_in_label_order(scorer: Scorer, texts: list[str]) -> np.ndarray:
     """Logits with columns in `LABELS` order (positive, negative, neutral), whatever the model's."""
     raw = scorer.logits(texts)
     index = scorer.label_index
@@ -70,7 +79,7 @@ def _gold(sentences: list[LabeledSentence]) -> np.ndarray:
 
 
 def evaluate_set(scorer: Scorer, name: str, sentences: list[LabeledSentence], target: float | None = None) -> SetResult:
-    logits = _logits_in_label_order(scorer, [s.text for s in sentences])
+    logits = logits_in_label_order(scorer, [s.text for s in sentences])
     gold = _gold(sentences)
     metrics = prediction_metrics(sentences, [LABELS[i] for i in logits.argmax(axis=1)])
     return SetResult(
@@ -123,7 +132,7 @@ def calibrate(model_dir: Path, data: Path = SHIPPED_CALIBRATION, provider: str |
     """Fit the temperature of `model_dir` on `data` (a split CSV) and write its calibration.json."""
     scorer = load_scorer(model_dir, provider, precision=precision)
     sentences = read_split_csv(data)
-    logits, gold = _logits_in_label_order(scorer, [s.text for s in sentences]), _gold(sentences)
+    logits, gold = logits_in_label_order(scorer, [s.text for s in sentences]), _gold(sentences)
     temperature = fit_temperature(logits, gold)
     result: dict[str, object] = {
         "temperature": round(temperature, 6),
