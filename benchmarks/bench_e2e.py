@@ -10,6 +10,10 @@ those sent in the first `--warmup` seconds. A worker that cannot keep up shows a
 with the run's length. The broker and the replay share the machine's cores with the worker.
 
     .venv/bin/python benchmarks/bench_e2e.py --rates 30,100 --seconds 60 --baseline /tmp/main
+
+With `--profile DIR`, py-spy (`--py-spy`, not a project dependency) samples the worker while the
+replay runs (`py-spy record --idle --threads`, `--profile-format`: raw collapsed stacks for
+`benchmarks/spy_summary.py`, or speedscope / chrometrace for time order).
 """
 
 from __future__ import annotations
@@ -65,13 +69,22 @@ def read_topic(bootstrap: str, topic: str) -> list[tuple[int, bytes]]:
     return out
 
 
+def start_profile(py_spy: str, pid: int, seconds: float, out: Path, fmt: str) -> subprocess.Popen[bytes]:
+    """`py-spy record` of process `pid` for `seconds` at 100 samples/s into `out`, every thread,
+    idle ones too (the event loop's wait shows as such), each sample under its thread id."""
+    command = [py_spy, "record", "-p", str(pid), "-r", "100", "-d", str(max(1, round(seconds))), "-f", fmt, "-o", str(out)]
+    return subprocess.Popen([*command, "--idle", "--threads"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
 def run_once(
     tree: Path, bootstrap: str, rate: int, seconds: float, work: Path, drain_s: float, warmup_s: float,
-    dump: Path | None = None,
+    dump: Path | None = None, profile: tuple[str, Path, str] | None = None,
 ) -> dict[str, float]:
     """One worker of `tree` at `rate` stories/s; latencies of the stories sent in the first
     `warmup_s` are left out (the worker's first batches load and warm the model); with `dump`,
-    also write every story's `raw timestamp ms,latency ms` there, in sending order."""
+    also write every story's `raw timestamp ms,latency ms` there, in sending order (and the
+    worker's log beside it); with
+    `profile` (py-spy binary, output file, format), sample the worker while the replay runs."""
     prefix = f"e2e-{tree.name}-{rate}-{int(time.time())}-"
     env = {
         **os.environ,
@@ -93,9 +106,14 @@ def run_once(
                 if worker.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"worker of {tree} not ready:\n{log_path.read_text(errors='replace')[-3000:]}")
                 time.sleep(0.5)
+            spy = start_profile(profile[0], worker.pid, seconds, profile[1], profile[2]) if profile else None
             replay = [sys.executable, "-m", "streams", "replay", str(work / f"{prefix}stories.csv"), "--rate", str(rate)]
             subprocess.run([*replay, "--no-progress"], env=env, cwd=tree, check=True, capture_output=True)
             time.sleep(drain_s)  # stories still in the pipe when the replay ends
+            if spy is not None:
+                _, err = spy.communicate(timeout=120)
+                if spy.returncode != 0:
+                    print(f"py-spy exited {spy.returncode}: {err.decode(errors='replace')[-2000:]}", file=sys.stderr)
         finally:
             worker.terminate()
             worker.wait(60)
@@ -109,6 +127,7 @@ def run_once(
     latencies = np.array([latency for t, latency in pairs if t - start >= warmup_s * 1000], dtype=float)
     if dump is not None:
         dump.write_text("".join(f"{t},{latency}\n" for t, latency in pairs))
+        dump.with_suffix(".worker.log").write_bytes(log_path.read_bytes())
     return {
         "stories": stories, "measured": len(latencies),
         "p50_ms": float(np.percentile(latencies, 50)), "p90_ms": float(np.percentile(latencies, 90)),
@@ -125,6 +144,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of stories left out of the figures at the start")
     parser.add_argument("--baseline", type=Path, action="append", default=[], help="another checkout to run the same way")
     parser.add_argument("--dump", type=Path, help="a directory: write each run's per-story latencies there as CSV")
+    parser.add_argument("--profile", type=Path, help="a directory: py-spy each run's worker during the replay, output there")
+    parser.add_argument("--profile-format", default="raw", choices=("raw", "speedscope", "chrometrace"), help="py-spy output")
+    parser.add_argument("--py-spy", default="py-spy", help="the py-spy binary (not a project dependency)")
     args = parser.parse_args()
     trees = [REPO, *args.baseline]
     rows = []
@@ -136,7 +158,11 @@ def main() -> int:
             for rate in (int(r) for r in args.rates.split(",")):
                 for tree in trees:
                     dump = args.dump / f"{tree.name}-{rate}.csv" if args.dump else None
-                    result = run_once(tree, bootstrap, rate, args.seconds, work, args.drain, args.warmup, dump)
+                    ext = {"raw": "txt", "speedscope": "json", "chrometrace": "json"}[args.profile_format]
+                    profile = (
+                        (args.py_spy, args.profile / f"{tree.name}-{rate}.{ext}", args.profile_format) if args.profile else None
+                    )
+                    result = run_once(tree, bootstrap, rate, args.seconds, work, args.drain, args.warmup, dump, profile)
                     rows.append((tree, rate, result))
                     print(tree, rate, result, flush=True)
         finally:
