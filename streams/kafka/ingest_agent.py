@@ -33,7 +33,7 @@ from streams.kafka.tables import changelogged_table, wait_for_changelog_metadata
 from streams.metrics import Metrics
 from streams.settings import Settings
 from streams.stages.dedupe import is_duplicate
-from streams.stages.exchange_time import ExchangeMap
+from streams.stages.exchange_time import CALENDARS, ExchangeMap
 from streams.stages.ingest import ingest
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ PURGE_INTERVAL_S = 60.0
 def add_ingest(app: faust.App, settings: Settings, metrics: Metrics, topics: StageTopics) -> None:
     """Add the ingest and dedupe agents and the purge timer to `app`."""
     exchange_map = ExchangeMap.load(settings.ingest.exchange_map, default_mic=settings.ingest.default_mic)
+    CALENDARS.warm(sorted(exchange_map.exchanges()))  # here, not on the event loop at a first story
     max_bytes = settings.ingest.max_message_bytes
     future_tolerance_s = settings.ingest.future_tolerance_s
     retention = settings.ingest.dedupe_retention_s

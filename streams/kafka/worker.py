@@ -5,14 +5,16 @@ create the data directory (with its parents) and say where it is; serve the metr
 missing topics (with the configs of `streams.kafka.app.topic_configs`); read their
 `max.message.bytes` (`streams.kafka.limits`); build the app; create its tables' missing
 changelogs (compacted, same configs); refuse a topic it reads, or a changelog, with another
-partition count than `topics.partitions` (`PartitionMismatch`, one line); run until SIGTERM or
-SIGINT. An agent that meets an error it does not handle, or a record Kafka refuses, ends the
-worker with exit code 75 (`streams.kafka.commit`).
+partition count than `topics.partitions` (`PartitionMismatch`, one line); freeze what exists so
+far out of the garbage collector's full passes (`gc.freeze`); run until SIGTERM or SIGINT. An
+agent that meets an error it does not handle, or a record Kafka refuses, ends the worker with
+exit code 75 (`streams.kafka.commit`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 
 import faust
@@ -82,6 +84,10 @@ def run_worker(settings: Settings, loglevel: str = "INFO") -> int:
         )
     if settings.http.enabled:
         log.info("queries on %s (served once the worker is ready)", str(app.conf.canonical_url).rstrip("/") + "/health")
+    # What exists now (modules, the app, the exchange calendars) lives as long as the worker:
+    # frozen, a full collection no longer walks it, on the event loop, in the middle of a batch.
+    gc.collect()
+    gc.freeze()
     metrics.up.set(1)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     start_heartbeat(worker.loop, metrics)

@@ -64,3 +64,15 @@ def test_stamp_story_and_session_closes_use_the_refreshed_calendar() -> None:
 def test_a_refresh_margin_beyond_the_horizon_is_refused() -> None:
     with pytest.raises(ValueError, match="refresh_before"):
         Calendars(horizon=timedelta(days=5), refresh_before=timedelta(days=5))
+
+
+def test_warm_builds_each_exchange_once_before_any_story() -> None:
+    clock = FakeClock(START)
+    calendars = _calendars(clock)
+    exchanges = ExchangeMap({"AAPL": "XNAS", "IBM": "XNYS", "MSFT": "XNAS"}, default_mic="XNYS").exchanges()
+    assert exchanges == {"XNAS", "XNYS"}
+    calendars.warm(sorted(exchanges))
+    assert calendars.builds == 2
+    stamp(START, "XNAS", calendars)
+    stamp(START, "XNYS", calendars)
+    assert calendars.builds == 2  # stamping used the warmed schedules
