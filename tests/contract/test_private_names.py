@@ -55,3 +55,11 @@ def test_an_instance_attribute_is_found_on_a_fresh_instance() -> None:
     assert check([Requirement("asyncio:Event()", "_waiters_renamed", None, "first_wait.py")]) == [
         "asyncio:Event._waiters_renamed (used by first_wait.py) is gone"
     ]
+
+
+def test_an_attribute_set_only_in_an_init_is_found_there() -> None:
+    """`thread_loop` exists only on instances, assigned in mode's ServiceThread.__init__."""
+    assert check([Requirement("mode.threads:ServiceThread", "thread_loop", None, "consumer.py")]) == []
+    assert check([Requirement("mode.threads:ServiceThread", "thread_loop_renamed", None, "consumer.py")]) == [
+        "mode.threads:ServiceThread.thread_loop_renamed (used by consumer.py) is gone"
+    ]

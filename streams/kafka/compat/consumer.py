@@ -18,6 +18,11 @@ the flow runs). The consumer keeps these invariants:
    before this consumer can note it) is put back to that offset.
 4. A partition without a committed offset starts at the log's start when Faust seeks to the
    committed offsets (what `auto_offset_reset="earliest"` promises; Faust leaves it in place).
+5. A partition Faust pauses is paused in aiokafka too, and resumed with it. Faust's pause is its
+   own bookkeeping only, so aiokafka kept fetching a paused table changelog: the first record
+   the worker wrote to one came back, nobody read it, and aiokafka sent no fetch to that broker
+   for its prefetch backoff (0.1 s), stalling every stage once per changelog partition. A
+   paused partition's fetched records are dropped by aiokafka without moving its position.
 
 It also hands records over with `OneTaskFirstWait`. The private Faust names it overrides and
 reads are listed in `streams.kafka.compat.contract`.
@@ -27,9 +32,10 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
+from aiokafka.structs import TopicPartition
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TP, Message
 
@@ -121,6 +127,34 @@ class RewindingConsumer(OneTaskFirstWait, faust_aiokafka.Consumer):
                 self._read_offset[tp] = offset or None  # as Faust's seek sets it
         self._unsettled.clear()
         super().resume_flow()
+
+    def pause_partitions(self, tps: Iterable[TP]) -> None:
+        """Pause as Faust does, and in aiokafka (invariant 5)."""
+        tps = set(tps)
+        super().pause_partitions(tps)
+        self._in_fetcher("pause", tps)
+
+    def resume_partitions(self, tps: Iterable[TP]) -> None:
+        """Resume as Faust does, and in aiokafka (invariant 5)."""
+        tps = set(tps)
+        super().resume_partitions(tps)
+        self._in_fetcher("resume", tps)
+
+    def _in_fetcher(self, action: str, tps: set[TP]) -> None:
+        """Call aiokafka's `pause`/`resume` for the assigned `tps`, on the consumer thread (its
+        fetcher's resume futures belong to that thread's loop), after what is queued there."""
+        thread = self._thread
+        consumer = getattr(thread, "_consumer", None)
+        if consumer is None:  # not started: aiokafka has no assignment to pause yet
+            return
+
+        def apply() -> None:
+            assigned = consumer.assignment()
+            partitions = [TopicPartition(tp.topic, tp.partition) for tp in tps if tp in assigned]
+            if partitions:
+                getattr(consumer, action)(*partitions)
+
+        thread.thread_loop.call_soon_threadsafe(apply)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """Forget what revoked partitions delivered: whoever gets them reads from the commit."""

@@ -54,12 +54,18 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(_CONSUMER, "resume_flow", (), "consumer.py"),
     Requirement(_CONSUMER, "on_partitions_revoked", ("revoked",), "consumer.py"),
     Requirement(_CONSUMER, "_add_gap", ("tp", "offset_from", "offset_to"), "consumer.py"),
+    Requirement(_CONSUMER, "pause_partitions", ("tps",), "consumer.py"),
+    Requirement(_CONSUMER, "resume_partitions", ("tps",), "consumer.py"),
     Requirement(_CONSUMER, "_drain_messages", ("fetcher",), "first_wait.py"),
     # ... and reads these.
     Requirement(_CONSUMER, "_thread", None, "consumer.py"),
     Requirement(_CONSUMER, "_read_offset", None, "consumer.py"),
     Requirement(_THREAD, "seek", ("partition", "offset"), "consumer.py"),
     Requirement(_THREAD, "seek_to_beginning", ("partitions",), "consumer.py"),
+    Requirement(_THREAD, "_consumer", None, "consumer.py"),
+    Requirement(_THREAD, "thread_loop", None, "consumer.py"),
+    Requirement("aiokafka:AIOKafkaConsumer", "pause", ("partitions",), "consumer.py"),
+    Requirement("aiokafka:AIOKafkaConsumer", "resume", ("partitions",), "consumer.py"),
     Requirement("mode:Service", "wait_first", ("coros", "timeout"), "first_wait.py"),
     Requirement("mode:Service", "_stopped", None, "first_wait.py"),
     Requirement("mode:Service", "_crashed", None, "first_wait.py"),
@@ -83,12 +89,30 @@ def resolve(owner: str) -> Any:
 
 
 def _has(owner: Any, name: str) -> bool:
-    """True when `owner` has `name`, as an attribute or as a class annotation (attributes that
-    are only assigned in `__init__`)."""
+    """True when `owner` has `name`, as an attribute, as a class annotation, or assigned as
+    `self.<name> = ...` in an `__init__` of its classes (attributes only set on instances)."""
     if hasattr(owner, name):
         return True
     mro = owner.__mro__ if isinstance(owner, type) else type(owner).__mro__
-    return any(name in vars(klass).get("__annotations__", {}) for klass in mro)
+    if any(name in vars(klass).get("__annotations__", {}) for klass in mro):
+        return True
+    return any(_assigned_in_init(klass, name) for klass in mro)
+
+
+def _assigned_in_init(klass: type, name: str) -> bool:
+    init = vars(klass).get("__init__")
+    if init is None or not inspect.isfunction(init):
+        return False
+    try:
+        source = textwrap.dedent(inspect.getsource(init))
+    except (OSError, TypeError):
+        return False
+    return any(
+        isinstance(target, ast.Attribute) and target.attr == name and ast.unparse(target.value) == "self"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+    )
 
 
 def _params(function: Callable[..., Any]) -> tuple[str, ...]:
