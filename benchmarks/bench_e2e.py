@@ -100,13 +100,15 @@ def run_once(
         worker = subprocess.Popen(
             [sys.executable, "-m", "streams", "worker"], env=env, cwd=tree, stdout=log, stderr=subprocess.STDOUT
         )
+        spy: subprocess.Popen[bytes] | None = None
         try:
             deadline = time.monotonic() + 180
             while "Ready" not in log_path.read_text(errors="replace"):
                 if worker.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"worker of {tree} not ready:\n{log_path.read_text(errors='replace')[-3000:]}")
                 time.sleep(0.5)
-            spy = start_profile(profile[0], worker.pid, seconds, profile[1], profile[2]) if profile else None
+            if profile:
+                spy = start_profile(profile[0], worker.pid, seconds, profile[1], profile[2])
             replay = [sys.executable, "-m", "streams", "replay", str(work / f"{prefix}stories.csv"), "--rate", str(rate)]
             subprocess.run([*replay, "--no-progress"], env=env, cwd=tree, check=True, capture_output=True)
             time.sleep(drain_s)  # stories still in the pipe when the replay ends
@@ -115,6 +117,8 @@ def run_once(
                 if spy.returncode != 0:
                     print(f"py-spy exited {spy.returncode}: {err.decode(errors='replace')[-2000:]}", file=sys.stderr)
         finally:
+            if spy is not None and spy.poll() is None:
+                spy.kill()
             worker.terminate()
             worker.wait(60)
     sent = {orjson.loads(value)["id"]: ts for ts, value in read_topic(bootstrap, f"{prefix}raw")}

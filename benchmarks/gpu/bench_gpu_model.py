@@ -20,7 +20,7 @@ the shipped twitter validation split and the bundled sample's headlines. Steps, 
    `Scorer.score_stories` (sentence split, tokenizer, GPU); latency from arrival to scored.
 Markdown on stdout, JSON in $OUT/gpu_model_bench.json.
 
-GPU machine:  PYTHONPATH=/tmp/site:/tmp/ortgpu:. python benchmarks/gpu/bench_gpu_model.py
+GPU machine (benchmarks/gpu/README.md):  PYTHONPATH=/tmp/site:. python3 benchmarks/gpu/bench_gpu_model.py
 CPU smoke test of every step:  PYTHONPATH=. python benchmarks/gpu/bench_gpu_model.py --device cpu --quick
 """
 
@@ -47,7 +47,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(REPO)]
 
-from int8_to_float import float_graph, state_dict, torch_model  # noqa: E402
+from int8_to_float import TOLERANCE, float_graph, rebuilt_differences, state_dict, torch_model  # noqa: E402
 
 from inference.batching import pad_batch, plan_batches  # noqa: E402
 from inference.scorer import Scorer, load_scorer  # noqa: E402
@@ -68,7 +68,12 @@ def main() -> int:
     report: dict[str, Any] = {"device": torch.cuda.get_device_name(0) if cuda else "cpu", "versions": versions()}
     print(json.dumps(report, indent=1), flush=True)
 
-    floats = float_graph(onnx.load(str(args.model / "model_int8.onnx")))
+    int8 = onnx.load(str(args.model / "model_int8.onnx"))
+    floats = float_graph(int8)
+    report["rebuilt_max_abs_logit"] = rebuilt_differences(args.model, int8, floats, torch_model(args.model, state_dict(floats)))
+    print(f"rebuilt model, max |logit|: {report['rebuilt_max_abs_logit']}", flush=True)
+    if report["rebuilt_max_abs_logit"]["float_vs_torch"] >= TOLERANCE:
+        raise SystemExit("the PyTorch weights do not reproduce the float graph: the comparison would be unfair")
     model_dir, report["fp16_fused_ops"] = write_model_dir(args.model, floats, work / "model", cuda)
     gpu = load_scorer(model_dir, args.device, precision="fp16" if cuda else "fp32")
     report["scorer"] = {"provider": gpu.provider, "precision": gpu.precision}
@@ -211,8 +216,9 @@ def torch_step(model: Any, feeds: dict[str, np.ndarray], device: torch.device) -
 
 
 def timed(steps: list[Callable[[], None]], seconds: float) -> float:
-    """Seconds per pass over `steps` (each a whole batch, copies in and out included)."""
-    for step in steps[:3]:
+    """Seconds per pass over `steps` (each a whole batch, copies in and out included), after one
+    untimed pass (each shape's first run picks kernels and allocates buffers)."""
+    for step in steps:
         step()
     passes, start = 0, time.perf_counter()
     while passes < 2 or time.perf_counter() - start < seconds:

@@ -21,8 +21,13 @@ the flow runs). The consumer keeps these invariants:
 5. A partition Faust pauses is paused in aiokafka too, and resumed with it. Faust's pause is its
    own bookkeeping only, so aiokafka kept fetching a paused table changelog: the first record
    the worker wrote to one came back, nobody read it, and aiokafka sent no fetch to that broker
-   for its prefetch backoff (0.1 s), stalling every stage once per changelog partition. A
-   paused partition's fetched records are dropped by aiokafka without moving its position.
+   for its prefetch backoff (0.1 s), stalling every stage once per changelog partition.
+   aiokafka sends no fetch for a paused partition; records fetched before the pause took effect
+   stay buffered until Faust seeks the partition (dropped) or resumes it (delivered in order),
+   and its position never moves. aiokafka's pause flags start fresh (unpaused) with each
+   assignment, and Faust pauses everything assigned again when the assignment arrives, so the
+   mirror holds across rebalances; a call that lands after the assignment changed can only
+   leave a partition unpaused (the old behaviour), never paused for good.
 
 It also hands records over with `OneTaskFirstWait`. The private Faust names it overrides and
 reads are listed in `streams.kafka.compat.contract`.
@@ -141,11 +146,16 @@ class RewindingConsumer(OneTaskFirstWait, faust_aiokafka.Consumer):
         self._in_fetcher("resume", tps)
 
     def _in_fetcher(self, action: str, tps: set[TP]) -> None:
-        """Call aiokafka's `pause`/`resume` for the assigned `tps`, on the consumer thread (its
-        fetcher's resume futures belong to that thread's loop), after what is queued there."""
+        """Call aiokafka's `pause`/`resume` for the assigned `tps` on the consumer thread's loop
+        (its fetcher's resume futures belong to that loop). The calls keep their order among
+        themselves; Faust's seeks and fetches reach the thread by another queue, which is
+        harmless: a seek does not touch the pause flags, and Faust reads only active partitions."""
         thread = self._thread
         consumer = getattr(thread, "_consumer", None)
-        if consumer is None:  # not started: aiokafka has no assignment to pause yet
+        loop = getattr(thread, "thread_loop", None)
+        # Not started (no assignment to pause yet), or the thread has ended (its loop is closed,
+        # while Faust still pauses everything on its way down): nothing to do.
+        if consumer is None or loop is None or loop.is_closed():
             return
 
         def apply() -> None:
@@ -154,7 +164,10 @@ class RewindingConsumer(OneTaskFirstWait, faust_aiokafka.Consumer):
             if partitions:
                 getattr(consumer, action)(*partitions)
 
-        thread.thread_loop.call_soon_threadsafe(apply)
+        try:
+            loop.call_soon_threadsafe(apply)
+        except RuntimeError:  # closed between the check and the call
+            return
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """Forget what revoked partitions delivered: whoever gets them reads from the commit."""

@@ -24,7 +24,8 @@ __all__ = ["REQUIREMENTS", "Requirement", "check", "fetcher_races_suspend_flow",
 @dataclass(frozen=True)
 class Requirement:
     """One name the compat room needs on `owner` (`module:Class`, or `module:Class()` for an
-    instance, whose attributes set in `__init__` are then visible).
+    instance, whose attributes set in `__init__` are then visible; on a class, an attribute
+    assigned as `self.<name>` in one of its `__init__`s counts too, found in their source).
 
     `params`: the parameter names (without `self`) of a callable, in order; None for an
     attribute. `used_by`: the compat module that needs it, for the error message.
@@ -107,11 +108,15 @@ def _assigned_in_init(klass: type, name: str) -> bool:
         source = textwrap.dedent(inspect.getsource(init))
     except (OSError, TypeError):
         return False
+    targets: list[ast.expr] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign):
+            targets.extend(node.targets)
+        elif isinstance(node, ast.AnnAssign):  # self.x: T = ...
+            targets.append(node.target)
     return any(
         isinstance(target, ast.Attribute) and target.attr == name and ast.unparse(target.value) == "self"
-        for node in ast.walk(ast.parse(source))
-        if isinstance(node, ast.Assign)
-        for target in node.targets
+        for target in targets
     )
 
 
