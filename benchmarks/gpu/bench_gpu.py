@@ -105,11 +105,16 @@ def main() -> int:
     except Exception as exc:  # an aside: never lose the benchmark over it
         report["scorer_cuda_check"] = {"error": f"{type(exc).__name__}: {exc}"}
     print_table(report)
-    out = Path(os.environ.get("OUT") or args.out or ".")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "gpu_bench.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {out / 'gpu_bench.json'}")
+    write_report(report, "gpu_bench.json", args.out)
     return 0
+
+
+def write_report(report: dict[str, Any], name: str, out: str | None) -> None:
+    """`report` as JSON in $OUT (the device machine's result folder), else in `out`, else here."""
+    folder = Path(os.environ.get("OUT") or out or ".")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {folder / name}")
 
 
 def parse_args() -> argparse.Namespace:

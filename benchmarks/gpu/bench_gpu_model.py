@@ -32,7 +32,6 @@ import torch  # isort: skip
 import argparse
 import csv
 import json
-import os
 import shutil
 import sys
 import time
@@ -47,6 +46,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path[:0] = [str(HERE), str(REPO)]
 
+from bench_gpu import write_report  # noqa: E402
 from int8_to_float import TOLERANCE, float_graph, rebuilt_differences, state_dict, torch_model  # noqa: E402
 
 from inference.batching import pad_batch, plan_batches  # noqa: E402
@@ -93,10 +93,7 @@ def main() -> int:
     report["fixed_shapes"] = fixed_shapes(gpu, engines, device, args.seconds, quick=args.quick)
     report["stage"] = stage(gpu, headlines, args.rate, args.stage_seconds)
     print_tables(report)
-    out = Path(os.environ.get("OUT") or args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "gpu_model_bench.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {out / 'gpu_model_bench.json'}")
+    write_report(report, "gpu_model_bench.json", args.out)
     return 0
 
 
