@@ -7,7 +7,8 @@ the first `rate x seconds` stories of the bundled sample at `--rate`. A story's 
 timestamp of its first TickerSignal minus the timestamp of its news.raw record (both stamped
 by the producers, on one clock); p50/p90/p99/max over the stories that produced a signal, less
 those sent in the first `--warmup` seconds. A worker that cannot keep up shows a p99 that grows
-with the run's length. The broker and the replay share the machine's cores with the worker.
+with the run's length. An unmeasured run first (`--broker-warmup` seconds) warms the broker's JVM,
+so that the first measured run does not pay for it alone. The broker and the replay share the machine's cores with the worker.
 
     .venv/bin/python benchmarks/bench_e2e.py --rates 30,100 --seconds 60 --baseline /tmp/main
 
@@ -151,15 +152,25 @@ def main() -> int:
     parser.add_argument("--profile", type=Path, help="a directory: py-spy each run's worker during the replay, output there")
     parser.add_argument("--profile-format", default="raw", choices=("raw", "speedscope", "chrometrace"), help="py-spy output")
     parser.add_argument("--py-spy", default="py-spy", help="the py-spy binary (not a project dependency)")
+    parser.add_argument(
+        "--broker-warmup", type=float, default=30.0,
+        help="seconds of an unmeasured first run (this tree, the first rate) before the measured ones; 0: none",
+    )
     args = parser.parse_args()
     trees = [REPO, *args.baseline]
+    rates = [int(r) for r in args.rates.split(",")]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         broker = EmbeddedBroker(work / "kafka", port=_free_port())
         bootstrap = broker.start()
         try:
-            for rate in (int(r) for r in args.rates.split(",")):
+            if args.broker_warmup > 0:
+                # A fresh broker's JVM compiles its hot paths during the first minute under load:
+                # without this, the first measured run (always this tree's) pays for it alone.
+                warm = run_once(REPO, bootstrap, rates[0], args.broker_warmup, work, 5.0, 0.0)
+                print(f"broker warm-up (not measured): {warm}", flush=True)
+            for rate in rates:
                 for tree in trees:
                     dump = args.dump / f"{tree.name}-{rate}.csv" if args.dump else None
                     ext = {"raw": "txt", "speedscope": "json", "chrometrace": "json"}[args.profile_format]
