@@ -19,7 +19,7 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from inference.batching import Batch, run_batched
-from inference.runtime import LogitsSession, ModelError, open_session
+from inference.runtime import CPU, LogitsSession, ModelError, open_session
 from inference.sentences import SentenceSplitter
 
 __all__ = [
@@ -263,7 +263,7 @@ def load_scorer(
         negative_penalty=negative_penalty,
         batch_size=batch_size,
         temperature=float(calibration.get("temperature", 1.0)),
-        max_pad=CPU_MAX_PAD if session.provider == "CPUExecutionProvider" else None,
+        max_pad=CPU_MAX_PAD if session.provider == CPU else None,
     )
 
 

@@ -50,10 +50,12 @@ from bench_gpu import write_report  # noqa: E402
 from int8_to_float import TOLERANCE, float_graph, rebuilt_differences, state_dict, torch_model  # noqa: E402
 
 from inference.batching import pad_batch, plan_batches  # noqa: E402
+from inference.evaluate import LABELS, read_split_csv  # noqa: E402
+from inference.model_report import logits_in_label_order  # noqa: E402
 from inference.scorer import Scorer, load_scorer  # noqa: E402
+from inference.twitter import SHIPPED_VALIDATION  # noqa: E402
 
 MODEL = REPO / "inference" / "model"
-TWITTER = REPO / "inference" / "eval" / "twitter_valid.csv"
 SAMPLE = REPO / "streams" / "sample" / "benzinga_headlines.csv"
 COPIED = ("config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
           "calibration.json", "export.json")
@@ -80,7 +82,8 @@ def main() -> int:
     if cuda and gpu.provider != "CUDAExecutionProvider":
         raise SystemExit(f"the scorer opened {gpu.provider}, not CUDA: onnxruntime-gpu first on PYTHONPATH?")
 
-    texts, labels = read_twitter()
+    twitter = read_split_csv(SHIPPED_VALIDATION)
+    texts, labels = [s.text for s in twitter], [s.label for s in twitter]
     headlines = read_headlines(args.stories)
     if args.quick:
         texts, labels, headlines = texts[:128], labels[:128], headlines[:300]
@@ -143,21 +146,13 @@ def write_model_dir(src: Path, floats: onnx.ModelProto, target: Path, cuda: bool
     return target, fused
 
 
-def read_twitter() -> tuple[list[str], list[str]]:
-    with TWITTER.open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    return [r["text"] for r in rows], [r["label"] for r in rows]
-
-
 def read_headlines(n: int) -> list[str]:
     with SAMPLE.open(newline="", encoding="utf-8") as f:
         return [r["headline"] for _, r in zip(range(n), csv.DictReader(f), strict=False)]
 
 
 def labels_of(scorer: Scorer, texts: list[str]) -> list[str]:
-    lab = scorer.label_index
-    names = {lab.positive: "positive", lab.negative: "negative", lab.neutral: "neutral"}
-    return [names[int(i)] for i in scorer.probabilities(texts).argmax(axis=1)]
+    return [LABELS[i] for i in logits_in_label_order(scorer, texts).argmax(axis=1)]
 
 
 def accuracy(gpu: Scorer, cpu_int8: Scorer, texts: list[str], gold: list[str]) -> dict[str, Any]:
