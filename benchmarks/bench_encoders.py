@@ -12,12 +12,11 @@ to the first encoder is what choosing the other would cost the score stage on th
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-TWEETS = REPO / "inference" / "eval" / "twitter_valid.csv"
+from inference.evaluate import read_split_csv
+from inference.twitter import SHIPPED_VALIDATION
 
 
 def main() -> int:
@@ -33,8 +32,7 @@ def main() -> int:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     torch.set_num_threads(args.threads)
-    with TWEETS.open(newline="", encoding="utf-8") as f:
-        texts = [row["text"] for _, row in zip(range(args.texts), csv.DictReader(f), strict=False)]
+    texts = [s.text for s in read_split_csv(SHIPPED_VALIDATION)[: args.texts]]
     runners = {}
     for path in args.encoders:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
